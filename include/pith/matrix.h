@@ -1,0 +1,34 @@
+// Non-owning views of row-major matrices: how every libpith entry point takes its data.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pith {
+
+// A row-major (rows x cols) block of T; row i starts at data + i * cols. No copy, no ownership.
+template <class T>
+struct MatrixView {
+  const T* data = nullptr;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+
+  const T* row(std::size_t i) const { return data + i * cols; }
+  MatrixView slice_rows(std::size_t begin, std::size_t end) const {
+    return {data + begin * cols, end - begin, cols};
+  }
+};
+
+// The element types libpith estimators accept without conversion.
+enum class DType : std::uint8_t { kFloat32 = 1, kFloat64 = 2 };
+
+template <class T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() { return DType::kFloat32; }
+template <>
+constexpr DType dtype_of<double>() { return DType::kFloat64; }
+
+const char* dtype_name(DType dtype);
+
+}  // namespace pith

@@ -1,0 +1,38 @@
+// pith::Model: what a .pith file holds. The input schema plus one fitted estimator, as plain data.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "pith/kmeans.h"
+#include "pith/matrix.h"
+
+namespace pith {
+
+// What a model expects as input: the number of features, the dtype it was fitted on and,
+// optionally, one name per feature (scikit-learn's feature_names_in_).
+struct InputSchema {
+  std::size_t n_features = 0;
+  DType dtype = DType::kFloat64;
+  std::vector<std::string> feature_names;  // empty, or exactly n_features names
+};
+
+// Every estimator kind the format can hold. New kinds are appended (never reordered).
+using Estimator = std::variant<KMeansModel>;
+
+struct Model {
+  InputSchema input;
+  Estimator estimator;
+  std::string producer;  // the software that wrote the file, e.g. "pith 0.1.0"
+};
+
+// Short, stable kind name used in files' metadata, the CLI and errors: "kmeans".
+const char* estimator_kind(const Estimator& estimator);
+
+// Checks internal consistency (sizes, finite parameters, schema vs estimator); throws
+// pith::Error(kFormat) describing the first problem. Loaders call it on everything they read.
+void validate_model(const Model& model);
+
+}  // namespace pith
