@@ -1,1 +1,185 @@
-// placeholder: being written
+// K-Means passes over data with fixed centers: the parallel Lloyd pass that fit and distributed
+// drivers share, and predict / transform / inertia for fitted models.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "kmeans_internal.h"
+#include "pith/error.h"
+#include "pith/threading.h"
+
+namespace pith {
+
+void LloydStats::merge(const LloydStats& other) {
+  if (other.n_clusters != n_clusters || other.n_features != n_features) {
+    throw_invalid_argument("LloydStats::merge: shapes differ (" + std::to_string(n_clusters) +
+                           "x" + std::to_string(n_features) + " vs " +
+                           std::to_string(other.n_clusters) + "x" +
+                           std::to_string(other.n_features) + ")");
+  }
+  for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += other.sums[i];
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] += other.weights[i];
+  inertia += other.inertia;
+}
+
+template <class T>
+void check_finite_matrix(MatrixView<T> X, const char* what) {
+  if (X.rows == 0) throw_invalid_argument(std::string(what) + " has 0 rows; expected at least 1");
+  if (X.cols == 0) throw_invalid_argument(std::string(what) + " has 0 columns; expected at least 1");
+  if (X.data == nullptr) throw_invalid_argument(std::string(what) + " is a null pointer");
+  const std::size_t total = X.rows * X.cols;
+  std::size_t first_bad = total;
+#pragma omp parallel for reduction(min : first_bad) schedule(static)
+  for (std::size_t i = 0; i < total; ++i) {
+    if (!std::isfinite(X.data[i]) && i < first_bad) first_bad = i;
+  }
+  if (first_bad < total) {
+    throw_invalid_argument(std::string(what) + " contains a non-finite value (" +
+                           std::to_string(double(X.data[first_bad])) + ") at row " +
+                           std::to_string(first_bad / X.cols) + ", column " +
+                           std::to_string(first_bad % X.cols) +
+                           "; K-Means needs finite values (impute or drop NaN/inf first)");
+  }
+}
+
+namespace detail {
+
+template <class T>
+PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
+                      const kernels::PackedCenters<T>& centers, std::int32_t* labels,
+                      bool accumulate, int n_threads) {
+  const std::size_t k = centers.k, d = centers.d;
+  const int nt = static_cast<int>(std::min<std::size_t>(
+      static_cast<std::size_t>(resolve_threads(n_threads)), (X.rows + kRowBlock - 1) / kRowBlock));
+  const auto assign = kernels::kernels().assign<T>();
+  const kernels::CentersView<T> view = centers.view();
+  std::vector<PassResult> partial(static_cast<std::size_t>(std::max(nt, 1)));
+#pragma omp parallel num_threads(nt)
+  {
+    const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t n_threads_here = static_cast<std::size_t>(omp_get_num_threads());
+    // Contiguous, block-aligned ranges: each thread streams its own part of X.
+    const std::size_t n_blocks = (X.rows + kRowBlock - 1) / kRowBlock;
+    const std::size_t b0 = n_blocks * t / n_threads_here, b1 = n_blocks * (t + 1) / n_threads_here;
+    const std::size_t r0 = std::min(X.rows, b0 * kRowBlock), r1 = std::min(X.rows, b1 * kRowBlock);
+    PassResult& out = partial[t];
+    if (accumulate) out.stats = LloydStats(k, d);
+    kernels::AssignTask<T> task;
+    task.X = X.data + r0 * d;
+    task.rows = r1 - r0;
+    task.weights = sample_weight ? sample_weight + r0 : nullptr;
+    task.labels = labels + r0;
+    task.sums = accumulate ? out.stats.sums.data() : nullptr;
+    task.cluster_weights = accumulate ? out.stats.weights.data() : nullptr;
+    if (task.rows > 0) assign(view, task);
+    out.stats.inertia = task.inertia;
+    out.n_changed = task.n_changed;
+    out.n_rescored = task.n_rescored;
+  }
+  PassResult result;
+  result.stats = LloydStats(accumulate ? k : 0, accumulate ? d : 0);
+  for (const PassResult& p : partial) {
+    if (accumulate) {
+      result.stats.merge(p.stats);
+    } else {
+      result.stats.inertia += p.stats.inertia;
+    }
+    result.n_changed += p.n_changed;
+    result.n_rescored += p.n_rescored;
+  }
+  result.stats.n_clusters = k;
+  result.stats.n_features = d;
+  return result;
+}
+
+template PassResult lloyd_pass<float>(MatrixView<float>, const float*,
+                                      const kernels::PackedCenters<float>&, std::int32_t*, bool,
+                                      int);
+template PassResult lloyd_pass<double>(MatrixView<double>, const double*,
+                                       const kernels::PackedCenters<double>&, std::int32_t*, bool,
+                                       int);
+
+}  // namespace detail
+
+namespace {
+
+template <class T>
+void check_model_input(const KMeansModel& model, MatrixView<T> X) {
+  if (model.n_clusters == 0 || model.centers.size() != model.n_clusters * model.n_features) {
+    throw_invalid_argument("the K-Means model is not fitted (no centers)");
+  }
+  if (X.cols != model.n_features) {
+    throw_invalid_argument("X has " + std::to_string(X.cols) + " features, but the model expects " +
+                           std::to_string(model.n_features));
+  }
+  check_finite_matrix(X, "X");
+}
+
+}  // namespace
+
+template <class T>
+void kmeans_predict(const KMeansModel& model, MatrixView<T> X, std::int32_t* labels,
+                    int n_threads) {
+  check_model_input(model, X);
+  const auto centers = detail::pack_for<T>(model.centers_view());
+  detail::lloyd_pass(X, static_cast<const T*>(nullptr), centers, labels, false, n_threads);
+}
+
+template <class T>
+double kmeans_inertia(const KMeansModel& model, MatrixView<T> X,
+                      const std::type_identity_t<T>* sample_weight, int n_threads) {
+  check_model_input(model, X);
+  const auto centers = detail::pack_for<T>(model.centers_view());
+  std::vector<std::int32_t> labels(X.rows);
+  return detail::lloyd_pass(X, sample_weight, centers, labels.data(), false, n_threads)
+      .stats.inertia;
+}
+
+template <class T>
+void kmeans_transform(const KMeansModel& model, MatrixView<T> X, T* out, int n_threads) {
+  check_model_input(model, X);
+  const auto centers = detail::pack_for<T>(model.centers_view());
+  const auto sq_distances = kernels::kernels().sq_distances<T>();
+  const auto view = centers.view();
+  const std::size_t k = model.n_clusters;
+  const std::size_t n_blocks = (X.rows + detail::kRowBlock - 1) / detail::kRowBlock;
+#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(static)
+  for (std::size_t b = 0; b < n_blocks; ++b) {
+    const std::size_t r0 = b * detail::kRowBlock;
+    const std::size_t rows = std::min(detail::kRowBlock, X.rows - r0);
+    T* block_out = out + r0 * k;
+    sq_distances(view, X.data + r0 * X.cols, rows, block_out);
+    for (std::size_t i = 0; i < rows * k; ++i) block_out[i] = std::sqrt(block_out[i]);
+  }
+}
+
+template <class T>
+LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sample_weight,
+                              MatrixView<double> centers, std::int32_t* labels, int n_threads) {
+  if (centers.rows == 0 || centers.cols != X.cols) {
+    throw_invalid_argument("centers must be k x " + std::to_string(X.cols) + " with k >= 1");
+  }
+  check_finite_matrix(X, "X");
+  const auto packed = detail::pack_for<T>(centers);
+  std::vector<std::int32_t> scratch;
+  if (labels == nullptr) {
+    scratch.assign(X.rows, -1);
+    labels = scratch.data();
+  }
+  return detail::lloyd_pass(X, sample_weight, packed, labels, true, n_threads).stats;
+}
+
+#define PITH_INSTANTIATE(T)                                                                     \
+  template void check_finite_matrix<T>(MatrixView<T>, const char*);                            \
+  template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int);      \
+  template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);         \
+  template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);               \
+  template LloydStats kmeans_lloyd_stats<T>(MatrixView<T>, const T*, MatrixView<double>,       \
+                                            std::int32_t*, int);
+PITH_INSTANTIATE(float)
+PITH_INSTANTIATE(double)
+#undef PITH_INSTANTIATE
+
+}  // namespace pith

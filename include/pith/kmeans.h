@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "pith/matrix.h"
@@ -55,7 +56,7 @@ struct KMeansFitResult {
 // negative or all-zero weights and bad parameters.
 template <class T>
 KMeansFitResult fit_kmeans(MatrixView<T> X, const KMeansParams& params,
-                           const T* sample_weight = nullptr,
+                           const std::type_identity_t<T>* sample_weight = nullptr,
                            const double* initial_centers = nullptr);
 
 // Index of the closest center for every row of X (labels has X.rows entries).
@@ -69,8 +70,8 @@ void kmeans_transform(const KMeansModel& model, MatrixView<T> X, T* out, int n_t
 
 // Weighted sum of squared distances of the rows of X to their closest center (score = -inertia).
 template <class T>
-double kmeans_inertia(const KMeansModel& model, MatrixView<T> X, const T* sample_weight = nullptr,
-                      int n_threads = 0);
+double kmeans_inertia(const KMeansModel& model, MatrixView<T> X,
+                      const std::type_identity_t<T>* sample_weight = nullptr, int n_threads = 0);
 
 // One Lloyd step over one chunk of rows, the unit of work that a local fit runs per thread and a
 // distributed fit runs per partition: for the given centers, the weighted sums and weights of the
@@ -89,7 +90,8 @@ struct LloydStats {
 
 // `labels` (X.rows entries) may be null. Runs on n_threads threads.
 template <class T>
-LloydStats kmeans_lloyd_stats(MatrixView<T> X, const T* sample_weight, MatrixView<double> centers,
+LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sample_weight,
+                              MatrixView<double> centers,
                               std::int32_t* labels = nullptr, int n_threads = 0);
 
 // Checks X for the things every K-Means entry point requires (rows, cols, finite values) and

@@ -1,1 +1,329 @@
-// placeholder: being written
+// Per-ISA K-Means kernels: assignment (arg-min, optional Lloyd sums) and full squared distances.
+// This one file is compiled once per instruction set (PITH_ISA = generic, avx2, avx512, see
+// src/CMakeLists.txt); dispatch.cc picks the table at run time. Everything here lives in the
+// namespace of its ISA and uses no std templates (see CentersView in kernels.h for why).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "kernels/kernels.h"
+
+#ifndef PITH_ISA
+#error "PITH_ISA must name the instruction set this file is compiled for"
+#endif
+
+namespace pith::kernels {
+namespace PITH_ISA {
+namespace {
+
+#if defined(__AVX512F__)
+constexpr std::size_t kVecBytes = 64;
+constexpr std::size_t kRowVecs = 4;  // 4 row vectors x 4 centers = 16 of 32 zmm accumulators
+#elif defined(__AVX2__)
+constexpr std::size_t kVecBytes = 32;
+constexpr std::size_t kRowVecs = 2;  // 8 of 16 ymm registers as accumulators
+#else
+constexpr std::size_t kVecBytes = 16;
+constexpr std::size_t kRowVecs = 2;
+#endif
+constexpr std::size_t kTile = kCentersPerTile;
+
+template <class T>
+struct Simd;
+template <>
+struct Simd<float> {
+  typedef float V __attribute__((vector_size(kVecBytes)));
+  typedef std::int32_t Lane;
+  typedef Lane I __attribute__((vector_size(kVecBytes)));
+};
+template <>
+struct Simd<double> {
+  typedef double V __attribute__((vector_size(kVecBytes)));
+  typedef std::int64_t Lane;
+  typedef Lane I __attribute__((vector_size(kVecBytes)));
+};
+
+template <class T>
+constexpr std::size_t kLanes = kVecBytes / sizeof(T);
+template <class T>
+constexpr std::size_t kGroup = kRowVecs * kLanes<T>;  // rows scored together
+
+template <class V>
+inline V load(const void* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+template <class V, class T>
+inline V splat(T s) {
+  V v;
+  for (std::size_t i = 0; i < sizeof(V) / sizeof(T); ++i) v[i] = s;
+  return v;
+}
+
+template <class T>
+inline T naive_sq_distance(const T* x, const T* c, std::size_t d) {
+  T s = 0;
+  for (std::size_t j = 0; j < d; ++j) {
+    const T diff = x[j] - c[j];
+    s += diff * diff;
+  }
+  return s;
+}
+
+template <class T>
+inline T unit_roundoff() {
+  return sizeof(T) == 4 ? T(0x1p-24) : T(0x1p-53);
+}
+
+// Scratch for one group of rows: the rows transposed (feature-major) and per-row results.
+template <class T>
+struct GroupScratch {
+  T* xt = nullptr;        // d x kGroup
+  double* xnorm = nullptr;  // kGroup: ||x'||^2 (kDot)
+  explicit GroupScratch(std::size_t d) {
+    xt = static_cast<T*>(::operator new(d * kGroup<T> * sizeof(T), std::align_val_t(64)));
+    xnorm = static_cast<double*>(::operator new(kGroup<T> * sizeof(double), std::align_val_t(64)));
+  }
+  ~GroupScratch() {
+    ::operator delete(xt, std::align_val_t(64));
+    ::operator delete(xnorm, std::align_val_t(64));
+  }
+  GroupScratch(const GroupScratch&) = delete;
+  GroupScratch& operator=(const GroupScratch&) = delete;
+};
+
+// Transposes rows [0, gr) of X into xt (feature-major); pads the group with zero rows. In kDot
+// mode the data mean is subtracted and ||x'||^2 recorded.
+template <class T>
+void pack_group(const CentersView<T>& c, const T* X, std::size_t gr, GroupScratch<T>& s) {
+  constexpr std::size_t G = kGroup<T>;
+  const std::size_t d = c.d;
+  const bool dot = c.mode == ScoreMode::kDot;
+  for (std::size_t r = 0; r < G; ++r) {
+    if (r >= gr) {
+      for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = 0;
+      s.xnorm[r] = 0;
+      continue;
+    }
+    const T* x = X + r * d;
+    if (dot) {
+      double norm = 0;
+      for (std::size_t j = 0; j < d; ++j) {
+        const T v = x[j] - c.shift[j];
+        s.xt[j * G + r] = v;
+        norm += double(v) * double(v);
+      }
+      s.xnorm[r] = norm;
+    } else {
+      for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = x[j];
+    }
+  }
+}
+
+// Scores one tile of 4 centers against the packed group: acc[r][cb] per row vector r.
+template <class T, bool kDotMode>
+inline void score_tile(const T* xt, const T* tile, std::size_t d,
+                       typename Simd<T>::V (&acc)[kRowVecs][kTile]) {
+  using V = typename Simd<T>::V;
+  constexpr std::size_t W = kLanes<T>;
+  constexpr std::size_t G = kGroup<T>;
+  for (std::size_t r = 0; r < kRowVecs; ++r)
+    for (std::size_t cb = 0; cb < kTile; ++cb) acc[r][cb] = V{};
+  for (std::size_t j = 0; j < d; ++j) {
+    V x[kRowVecs];
+    for (std::size_t r = 0; r < kRowVecs; ++r) x[r] = load<V>(xt + j * G + r * W);
+    for (std::size_t cb = 0; cb < kTile; ++cb) {
+      const V cv = splat<V>(tile[j * kTile + cb]);
+      for (std::size_t r = 0; r < kRowVecs; ++r) {
+        if constexpr (kDotMode) {
+          acc[r][cb] += x[r] * cv;
+        } else {
+          const V diff = x[r] - cv;
+          acc[r][cb] += diff * diff;
+        }
+      }
+    }
+  }
+}
+
+// Arg-min over all centers for one packed group: best score, second-best score (kDot) and index.
+template <class T, bool kDotMode>
+void argmin_group(const CentersView<T>& c, const T* xt, T* best_out, T* second_out,
+                  std::int32_t* idx_out) {
+  using V = typename Simd<T>::V;
+  using I = typename Simd<T>::I;
+  constexpr std::size_t W = kLanes<T>;
+  const V inf = splat<V>(T(__builtin_inf()));
+  V best[kRowVecs], second[kRowVecs];
+  I idx[kRowVecs];
+  for (std::size_t r = 0; r < kRowVecs; ++r) {
+    best[r] = inf;
+    second[r] = inf;
+    idx[r] = I{};
+  }
+  V acc[kRowVecs][kTile];
+  for (std::size_t t = 0; t < c.k_pad / kTile; ++t) {
+    score_tile<T, kDotMode>(xt, c.tiles + t * c.d * kTile, c.d, acc);
+    for (std::size_t cb = 0; cb < kTile; ++cb) {
+      const std::size_t center = t * kTile + cb;
+      const I center_v = splat<I>(static_cast<typename Simd<T>::Lane>(center));
+      for (std::size_t r = 0; r < kRowVecs; ++r) {
+        V score;
+        if constexpr (kDotMode) {
+          score = splat<V>(c.half_norms[center]) - acc[r][cb];
+          const V hi = best[r] > score ? best[r] : score;
+          second[r] = second[r] < hi ? second[r] : hi;
+        } else {
+          score = acc[r][cb];
+        }
+        const auto better = score < best[r];
+        best[r] = better ? score : best[r];
+        idx[r] = better ? center_v : idx[r];
+      }
+    }
+  }
+  for (std::size_t r = 0; r < kRowVecs; ++r) {
+    for (std::size_t l = 0; l < W; ++l) {
+      best_out[r * W + l] = best[r][l];
+      second_out[r * W + l] = second[r][l];
+      idx_out[r * W + l] = static_cast<std::int32_t>(idx[r][l]);
+    }
+  }
+}
+
+// Exact arg-min in the naive order over the unshifted centers (ties: lowest index).
+template <class T>
+std::int32_t naive_argmin(const CentersView<T>& c, const T* x, T* dist) {
+  std::int32_t best_i = 0;
+  T best = naive_sq_distance(x, c.rows, c.d);
+  for (std::size_t i = 1; i < c.k; ++i) {
+    const T s = naive_sq_distance(x, c.rows + i * c.d, c.d);
+    if (s < best) {
+      best = s;
+      best_i = static_cast<std::int32_t>(i);
+    }
+  }
+  *dist = best;
+  return best_i;
+}
+
+template <class T, bool kDotMode>
+void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
+  constexpr std::size_t G = kGroup<T>;
+  const std::size_t d = c.d;
+  GroupScratch<T> s(d);
+  alignas(64) T best[G];
+  alignas(64) T second[G];
+  alignas(64) std::int32_t idx[G];
+  // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h).
+  const double bound_factor = 2.0 * double(d + 4) * double(unit_roundoff<T>());
+  double inertia = 0;
+  std::size_t n_changed = 0, n_rescored = 0;
+  for (std::size_t g0 = 0; g0 < task.rows; g0 += G) {
+    const std::size_t gr = task.rows - g0 < G ? task.rows - g0 : G;
+    const T* X = task.X + g0 * d;
+    pack_group(c, X, gr, s);
+    argmin_group<T, kDotMode>(c, s.xt, best, second, idx);
+    for (std::size_t r = 0; r < gr; ++r) {
+      const T* x = X + r * d;
+      std::int32_t label = idx[r];
+      T dist;
+      if constexpr (kDotMode) {
+        const double reach = __builtin_sqrt(s.xnorm[r]) + c.max_norm;
+        if (double(second[r]) - double(best[r]) <= bound_factor * reach * reach) {
+          label = naive_argmin(c, x, &dist);
+          ++n_rescored;
+        } else {
+          dist = naive_sq_distance(x, c.rows + std::size_t(label) * d, d);
+        }
+      } else {
+        dist = best[r];
+      }
+      const std::size_t i = g0 + r;
+      const T w = task.weights ? task.weights[i] : T(1);
+      inertia += double(w) * double(dist);
+      if (task.labels[i] != label) ++n_changed;
+      task.labels[i] = label;
+      if (task.sums) {
+        double* sum = task.sums + std::size_t(label) * d;
+        const double wd = double(w);
+        for (std::size_t j = 0; j < d; ++j) sum[j] += wd * double(x[j]);
+        task.cluster_weights[label] += wd;
+      }
+    }
+  }
+  task.inertia = inertia;
+  task.n_changed = n_changed;
+  task.n_rescored = n_rescored;
+}
+
+template <class T>
+void assign(const CentersView<T>& c, AssignTask<T>& task) {
+  if (c.mode == ScoreMode::kDot) {
+    assign_impl<T, true>(c, task);
+  } else {
+    assign_impl<T, false>(c, task);
+  }
+}
+
+template <class T, bool kDotMode>
+void sq_distances_impl(const CentersView<T>& c, const T* X, std::size_t rows, T* out) {
+  using V = typename Simd<T>::V;
+  constexpr std::size_t W = kLanes<T>;
+  constexpr std::size_t G = kGroup<T>;
+  const std::size_t d = c.d, k = c.k;
+  GroupScratch<T> s(d);
+  V acc[kRowVecs][kTile];
+  for (std::size_t g0 = 0; g0 < rows; g0 += G) {
+    const std::size_t gr = rows - g0 < G ? rows - g0 : G;
+    pack_group(c, X + g0 * d, gr, s);
+    for (std::size_t t = 0; t < c.k_pad / kTile; ++t) {
+      score_tile<T, kDotMode>(s.xt, c.tiles + t * d * kTile, d, acc);
+      for (std::size_t cb = 0; cb < kTile; ++cb) {
+        const std::size_t center = t * kTile + cb;
+        if (center >= k) break;
+        for (std::size_t r = 0; r < kRowVecs; ++r) {
+          for (std::size_t l = 0; l < W; ++l) {
+            const std::size_t row = r * W + l;
+            if (row >= gr) break;
+            T v;
+            if constexpr (kDotMode) {
+              v = T(s.xnorm[row]) + c.norms_sq[center] - T(2) * acc[r][cb][l];
+              v = v < T(0) ? T(0) : v;  // rounding can push a tiny distance below zero
+            } else {
+              v = acc[r][cb][l];
+            }
+            out[(g0 + row) * k + center] = v;
+          }
+        }
+      }
+    }
+  }
+}
+
+template <class T>
+void sq_distances(const CentersView<T>& c, const T* X, std::size_t rows, T* out) {
+  if (c.mode == ScoreMode::kDot) {
+    sq_distances_impl<T, true>(c, X, rows, out);
+  } else {
+    sq_distances_impl<T, false>(c, X, rows, out);
+  }
+}
+
+}  // namespace
+
+extern const KernelTable kTable;
+const KernelTable kTable = {
+#define PITH_STR2(x) #x
+#define PITH_STR(x) PITH_STR2(x)
+    PITH_STR(PITH_ISA),
+    &assign<float>,
+    &assign<double>,
+    &sq_distances<float>,
+    &sq_distances<double>,
+};
+
+}  // namespace PITH_ISA
+}  // namespace pith::kernels

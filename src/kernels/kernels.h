@@ -1,0 +1,112 @@
+// Internal SIMD kernels for distance-based estimators (K-Means): the packed center layout, the
+// per-ISA kernel table and its run-time selection. Not part of the public API.
+//
+// Layout: kernels work on blocks of rows held "rows in lanes" (each SIMD lane is one row), so
+// the arg-min over centers is a vertical compare per center and never a horizontal reduction.
+// Centers are packed in tiles of kCentersPerTile, transposed (feature-major inside a tile) so that
+// the values broadcast for one feature are contiguous.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "pith/matrix.h"
+
+namespace pith::kernels {
+
+inline constexpr std::size_t kCentersPerTile = 4;
+
+// Two ways to score a center against a row:
+//  kDirect: sum_j (x_j - c_j)^2 in feature order, the naive computation (exact order), for small d.
+//  kDot:    0.5||c'||^2 - x'.c' on coordinates shifted by the centers' mean (against cancellation),
+//           half the flops; rows whose best and second-best scores are closer than a rigorous
+//           rounding bound are re-scored with kDirect, so labels equal the naive arg-min.
+enum class ScoreMode { kDirect, kDot };
+
+// Raw-pointer view handed to the per-ISA kernels. The ISA translation units use no std
+// templates and no shared inline functions, so the linker can never pick an AVX-512 copy of a
+// function for the generic path (one-definition-rule merging of differently compiled copies).
+template <class T>
+struct CentersView {
+  std::size_t k, d, k_pad;
+  ScoreMode mode;
+  const T* tiles;
+  const T* half_norms;
+  const T* norms_sq;
+  const T* shift;
+  const T* rows;
+  double max_norm;
+};
+
+template <class T>
+struct PackedCenters {
+  std::size_t k = 0;      // real centers
+  std::size_t d = 0;
+  std::size_t k_pad = 0;  // k rounded up to a multiple of kCentersPerTile
+  ScoreMode mode = ScoreMode::kDirect;
+  std::vector<T> tiles;       // (k_pad / 4) tiles of d x 4; padding scores +inf
+  std::vector<T> half_norms;  // k_pad: 0.5 ||c'||^2 (kDot), +inf for padding
+  std::vector<T> norms_sq;    // k_pad: ||c'||^2 (kDot), for full distances
+  std::vector<T> shift;       // d: the centers' mean, subtracted in kDot mode
+  std::vector<T> rows;        // k x d: the centers in T, unshifted (exact re-scoring, inertia)
+  double max_norm = 0.0;      // max ||c'|| (kDot), for the rounding bound
+
+  CentersView<T> view() const {
+    return {k, d, k_pad, mode, tiles.data(), half_norms.data(), norms_sq.data(),
+            shift.data(), rows.data(), max_norm};
+  }
+};
+
+// Packs centers (k x d, float64) for kernels on T data; kDot mode shifts by the centers' mean.
+template <class T>
+PackedCenters<T> pack_centers(MatrixView<double> centers, ScoreMode mode);
+
+// Which scoring a problem of this shape should use (measured crossover, see docs/benchmarks.md).
+ScoreMode choose_score_mode(std::size_t n_features, std::size_t n_clusters);
+
+// One range of rows for assign(): labels out, and optionally the Lloyd sums (M-step) in.
+template <class T>
+struct AssignTask {
+  const T* X = nullptr;  // rows x d
+  std::size_t rows = 0;
+  const T* weights = nullptr;        // rows, or null for unit weights
+  std::int32_t* labels = nullptr;    // rows: read (to count changes) and written
+  double* sums = nullptr;            // k x d accumulators, or null (no M-step)
+  double* cluster_weights = nullptr; // k accumulators (with sums)
+  double inertia = 0.0;              // out: weighted sum of squared distances
+  std::size_t n_changed = 0;         // out: labels that differ from their previous value
+  std::size_t n_rescored = 0;        // out: rows re-scored exactly (kDot near-ties)
+};
+
+template <class T>
+using AssignFn = void (*)(const CentersView<T>&, AssignTask<T>&);
+
+// Squared distances of `rows` rows of X to every center, row-major rows x k into `out`.
+template <class T>
+using SqDistancesFn = void (*)(const CentersView<T>&, const T* X, std::size_t rows, T* out);
+
+struct KernelTable {
+  const char* isa;
+  AssignFn<float> assign_f32;
+  AssignFn<double> assign_f64;
+  SqDistancesFn<float> sq_distances_f32;
+  SqDistancesFn<double> sq_distances_f64;
+
+  template <class T>
+  AssignFn<T> assign() const {
+    if constexpr (sizeof(T) == 4) return assign_f32; else return assign_f64;
+  }
+  template <class T>
+  SqDistancesFn<T> sq_distances() const {
+    if constexpr (sizeof(T) == 4) return sq_distances_f32; else return sq_distances_f64;
+  }
+};
+
+// The best kernels this CPU runs, chosen once. PITH_ISA=generic|avx2|avx512 in the environment
+// forces a (supported) choice, which is how the tests cover every path on one machine.
+const KernelTable& kernels();
+// Every table this CPU can run (for tests comparing ISAs).
+std::vector<const KernelTable*> supported_kernels();
+
+}  // namespace pith::kernels

@@ -1,0 +1,61 @@
+// Internal building blocks of K-Means shared by fit, init and prediction: the random generator,
+// one parallel Lloyd pass, and the initialisations. Not part of the public API.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "pith/kmeans.h"
+
+namespace pith::detail {
+
+// xoshiro256** seeded through splitmix64: fast, and the same sequence on every platform (unlike
+// std distributions, whose output is implementation-defined).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed);
+  std::uint64_t next();
+  double uniform();                               // [0, 1)
+  std::size_t below(std::size_t n);               // [0, n)
+
+ private:
+  std::uint64_t s_[4];
+};
+
+// Fixed-size row blocks: partial sums are formed per block and combined in block order, so
+// results do not depend on the number of threads.
+inline constexpr std::size_t kRowBlock = 4096;
+
+struct PassResult {
+  LloydStats stats;          // sums/weights only when accumulating
+  std::size_t n_changed = 0;
+  std::size_t n_rescored = 0;
+};
+
+// One assignment pass over X with the packed centers, on n_threads threads; labels are updated in
+// place (their previous values count changes). With `accumulate`, also the Lloyd sums.
+template <class T>
+PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
+                      const kernels::PackedCenters<T>& centers, std::int32_t* labels,
+                      bool accumulate, int n_threads);
+
+// Greedy k-means++ (scikit-learn's variant: 2 + floor(log k) candidates per step, the one that
+// lowers the potential most is kept). Writes n_clusters x cols centers.
+template <class T>
+void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters,
+                          Rng& rng, int n_threads, double* centers);
+
+// n_clusters distinct rows, drawn with probability proportional to sample weight.
+template <class T>
+void init_random(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters, Rng& rng,
+                 double* centers);
+
+template <class T>
+kernels::PackedCenters<T> pack_for(MatrixView<double> centers) {
+  return kernels::pack_centers<T>(centers,
+                                  kernels::choose_score_mode(centers.cols, centers.rows));
+}
+
+}  // namespace pith::detail
