@@ -137,8 +137,9 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
   int it = 0;
   while (it < params.max_iter) {
     const auto packed = detail::pack_for<T>(MatrixView<double>{centers.data(), k, d});
+    // The inertia of intermediate steps is only needed to report progress.
     detail::PassResult pass = detail::lloyd_pass(X, sample_weight, packed, r.labels.data(), true,
-                                                 params.n_threads);
+                                                 params.n_threads, bool(params.on_iteration));
     ++it;
     relocate_empty_clusters(X, sample_weight, centers.data(), r.labels.data(), pass.stats);
     double shift = 0;

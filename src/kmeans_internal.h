@@ -39,7 +39,7 @@ struct PassResult {
 template <class T>
 PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
                       const kernels::PackedCenters<T>& centers, std::int32_t* labels,
-                      bool accumulate, int n_threads);
+                      bool accumulate, int n_threads, bool want_inertia = true);
 
 // Greedy k-means++ (scikit-learn's variant: 2 + floor(log k) candidates per step, the one that
 // lowers the potential most is kept). Writes n_clusters x cols centers.

@@ -49,7 +49,7 @@ namespace detail {
 template <class T>
 PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
                       const kernels::PackedCenters<T>& centers, std::int32_t* labels,
-                      bool accumulate, int n_threads) {
+                      bool accumulate, int n_threads, bool want_inertia) {
   const std::size_t k = centers.k, d = centers.d;
   const int nt = static_cast<int>(std::min<std::size_t>(
       static_cast<std::size_t>(resolve_threads(n_threads)), (X.rows + kRowBlock - 1) / kRowBlock));
@@ -73,6 +73,7 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
     task.labels = labels + r0;
     task.sums = accumulate ? out.stats.sums.data() : nullptr;
     task.cluster_weights = accumulate ? out.stats.weights.data() : nullptr;
+    task.want_inertia = want_inertia;
     if (task.rows > 0) assign(view, task);
     out.stats.inertia = task.inertia;
     out.n_changed = task.n_changed;
@@ -96,10 +97,10 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
 
 template PassResult lloyd_pass<float>(MatrixView<float>, const float*,
                                       const kernels::PackedCenters<float>&, std::int32_t*, bool,
-                                      int);
+                                      int, bool);
 template PassResult lloyd_pass<double>(MatrixView<double>, const double*,
                                        const kernels::PackedCenters<double>&, std::int32_t*, bool,
-                                       int);
+                                       int, bool);
 
 }  // namespace detail
 

@@ -74,7 +74,8 @@ struct AssignTask {
   std::int32_t* labels = nullptr;    // rows: read (to count changes) and written
   double* sums = nullptr;            // k x d accumulators, or null (no M-step)
   double* cluster_weights = nullptr; // k accumulators (with sums)
-  double inertia = 0.0;              // out: weighted sum of squared distances
+  bool want_inertia = true;          // in: Lloyd iterations skip the exact per-row distance
+  double inertia = 0.0;              // out: weighted sum of squared distances (if wanted)
   std::size_t n_changed = 0;         // out: labels that differ from their previous value
   std::size_t n_rescored = 0;        // out: rows re-scored exactly (kDot near-ties)
 };

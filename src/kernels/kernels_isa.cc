@@ -55,11 +55,11 @@ inline V load(const void* p) {
   std::memcpy(&v, p, sizeof(V));
   return v;
 }
+// Broadcast. `s - 0` folds to a plain broadcast for floats (x - 0.0 == x even for -0.0, unlike
+// x + 0.0); a lane-by-lane loop would compile to one masked broadcast per lane.
 template <class V, class T>
 inline V splat(T s) {
-  V v;
-  for (std::size_t i = 0; i < sizeof(V) / sizeof(T); ++i) v[i] = s;
-  return v;
+  return s - V{};
 }
 
 template <class T>
@@ -70,6 +70,25 @@ inline T naive_sq_distance(const T* x, const T* c, std::size_t d) {
     s += diff * diff;
   }
   return s;
+}
+
+// The same distance with four partial sums: no long dependency chain, for the inertia only
+// (labels always come from the naive order).
+template <class T>
+inline T split_sq_distance(const T* x, const T* c, std::size_t d) {
+  T s[4] = {0, 0, 0, 0};
+  std::size_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    for (std::size_t q = 0; q < 4; ++q) {
+      const T diff = x[j + q] - c[j + q];
+      s[q] += diff * diff;
+    }
+  }
+  for (; j < d; ++j) {
+    const T diff = x[j] - c[j];
+    s[0] += diff * diff;
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 template <class T>
@@ -109,16 +128,25 @@ void pack_group(const CentersView<T>& c, const T* X, std::size_t gr, GroupScratc
     }
     const T* x = X + r * d;
     if (dot) {
-      double norm = 0;
-      for (std::size_t j = 0; j < d; ++j) {
-        const T v = x[j] - c.shift[j];
-        s.xt[j * G + r] = v;
-        norm += double(v) * double(v);
-      }
-      s.xnorm[r] = norm;
+      for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = x[j] - c.shift[j];
     } else {
       for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = x[j];
     }
+  }
+  if (dot) {
+    // ||x'||^2 across the rows of the group, vectorised (a per-row scalar sum is a latency chain
+    // of d dependent additions). Only feeds the rounding bound, so T precision is enough.
+    using V = typename Simd<T>::V;
+    constexpr std::size_t W = kLanes<T>;
+    V norm[kRowVecs] = {};
+    for (std::size_t j = 0; j < d; ++j) {
+      for (std::size_t q = 0; q < kRowVecs; ++q) {
+        const V v = load<V>(s.xt + j * G + q * W);
+        norm[q] += v * v;
+      }
+    }
+    for (std::size_t q = 0; q < kRowVecs; ++q)
+      for (std::size_t l = 0; l < W; ++l) s.xnorm[q * W + l] = double(norm[q][l]);
   }
 }
 
@@ -217,8 +245,9 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
   alignas(64) T best[G];
   alignas(64) T second[G];
   alignas(64) std::int32_t idx[G];
-  // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h).
-  const double bound_factor = 2.0 * double(d + 4) * double(unit_roundoff<T>());
+  // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h);
+  // ||x'||^2 itself is computed in T, hence the 1% margin.
+  const double bound_factor = 1.01 * 2.0 * double(d + 4) * double(unit_roundoff<T>());
   double inertia = 0;
   std::size_t n_changed = 0, n_rescored = 0;
   for (std::size_t g0 = 0; g0 < task.rows; g0 += G) {
@@ -229,21 +258,21 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
     for (std::size_t r = 0; r < gr; ++r) {
       const T* x = X + r * d;
       std::int32_t label = idx[r];
-      T dist;
+      T dist = 0;
       if constexpr (kDotMode) {
         const double reach = __builtin_sqrt(s.xnorm[r]) + c.max_norm;
         if (double(second[r]) - double(best[r]) <= bound_factor * reach * reach) {
           label = naive_argmin(c, x, &dist);
           ++n_rescored;
-        } else {
-          dist = naive_sq_distance(x, c.rows + std::size_t(label) * d, d);
+        } else if (task.want_inertia) {
+          dist = split_sq_distance(x, c.rows + std::size_t(label) * d, d);
         }
       } else {
         dist = best[r];
       }
       const std::size_t i = g0 + r;
       const T w = task.weights ? task.weights[i] : T(1);
-      inertia += double(w) * double(dist);
+      if (task.want_inertia) inertia += double(w) * double(dist);
       if (task.labels[i] != label) ++n_changed;
       task.labels[i] = label;
       if (task.sums) {
