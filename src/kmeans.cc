@@ -14,7 +14,7 @@ namespace {
 template <class T>
 void check_fit_input(MatrixView<T> X, const KMeansParams& params, const T* sample_weight,
                      const double* initial_centers) {
-  check_finite_matrix(X, "X");
+  check_finite_matrix(X, "X", params.n_threads);
   const std::size_t k = params.n_clusters;
   if (k == 0) throw_invalid_argument("n_clusters must be >= 1, got 0");
   if (k > X.rows) {
@@ -59,7 +59,7 @@ double absolute_tolerance(MatrixView<T> X, double tol, int n_threads) {
   // Two passes (mean, then squared deviations) for accuracy on data far from the origin.
   for (int pass = 0; pass < 2; ++pass) {
     std::vector<double>& acc = pass == 0 ? mean : var;
-#pragma omp parallel num_threads(resolve_threads(n_threads))
+#pragma omp parallel num_threads(threads_for(n_threads, n, detail::kRowBlock))
     {
       std::vector<double> local(d, 0.0);
 #pragma omp for schedule(static) nowait

@@ -101,7 +101,7 @@ void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n
   const std::size_t n = X.rows, d = X.cols;
   const std::size_t n_blocks = (n + kRowBlock - 1) / kRowBlock;
   const std::size_t n_trials = 2 + static_cast<std::size_t>(std::log(double(n_clusters)));
-  const int nt = resolve_threads(n_threads);
+  const int nt = threads_for(n_threads, n, kRowBlock);
   auto weight = [&](std::size_t i) { return sample_weight ? double(sample_weight[i]) : 1.0; };
 
   // First center: a row drawn with probability proportional to its weight.

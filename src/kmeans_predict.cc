@@ -25,13 +25,14 @@ void LloydStats::merge(const LloydStats& other) {
 }
 
 template <class T>
-void check_finite_matrix(MatrixView<T> X, const char* what) {
+void check_finite_matrix(MatrixView<T> X, const char* what, int n_threads) {
   if (X.rows == 0) throw_invalid_argument(std::string(what) + " has 0 rows; expected at least 1");
   if (X.cols == 0) throw_invalid_argument(std::string(what) + " has 0 columns; expected at least 1");
   if (X.data == nullptr) throw_invalid_argument(std::string(what) + " is a null pointer");
   const std::size_t total = X.rows * X.cols;
   std::size_t first_bad = total;
-#pragma omp parallel for reduction(min : first_bad) schedule(static)
+#pragma omp parallel for reduction(min : first_bad) schedule(static) \
+    num_threads(threads_for(n_threads, total, 1 << 16))
   for (std::size_t i = 0; i < total; ++i) {
     if (!std::isfinite(X.data[i]) && i < first_bad) first_bad = i;
   }
@@ -51,8 +52,7 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
                       const kernels::PackedCenters<T>& centers, std::int32_t* labels,
                       bool accumulate, int n_threads, bool want_inertia) {
   const std::size_t k = centers.k, d = centers.d;
-  const int nt = static_cast<int>(std::min<std::size_t>(
-      static_cast<std::size_t>(resolve_threads(n_threads)), (X.rows + kRowBlock - 1) / kRowBlock));
+  const int nt = threads_for(n_threads, X.rows, kRowBlock);
   const auto assign = kernels::kernels().assign<T>();
   const kernels::CentersView<T> view = centers.view();
   std::vector<PassResult> partial(static_cast<std::size_t>(std::max(nt, 1)));
@@ -107,7 +107,7 @@ template PassResult lloyd_pass<double>(MatrixView<double>, const double*,
 namespace {
 
 template <class T>
-void check_model_input(const KMeansModel& model, MatrixView<T> X) {
+void check_model_input(const KMeansModel& model, MatrixView<T> X, int n_threads) {
   if (model.n_clusters == 0 || model.centers.size() != model.n_clusters * model.n_features) {
     throw_invalid_argument("the K-Means model is not fitted (no centers)");
   }
@@ -115,7 +115,7 @@ void check_model_input(const KMeansModel& model, MatrixView<T> X) {
     throw_invalid_argument("X has " + std::to_string(X.cols) + " features, but the model expects " +
                            std::to_string(model.n_features));
   }
-  check_finite_matrix(X, "X");
+  check_finite_matrix(X, "X", n_threads);
 }
 
 }  // namespace
@@ -123,7 +123,7 @@ void check_model_input(const KMeansModel& model, MatrixView<T> X) {
 template <class T>
 void kmeans_predict(const KMeansModel& model, MatrixView<T> X, std::int32_t* labels,
                     int n_threads) {
-  check_model_input(model, X);
+  check_model_input(model, X, n_threads);
   const auto centers = detail::pack_for<T>(model.centers_view());
   detail::lloyd_pass(X, static_cast<const T*>(nullptr), centers, labels, false, n_threads);
 }
@@ -131,7 +131,7 @@ void kmeans_predict(const KMeansModel& model, MatrixView<T> X, std::int32_t* lab
 template <class T>
 double kmeans_inertia(const KMeansModel& model, MatrixView<T> X,
                       const std::type_identity_t<T>* sample_weight, int n_threads) {
-  check_model_input(model, X);
+  check_model_input(model, X, n_threads);
   const auto centers = detail::pack_for<T>(model.centers_view());
   std::vector<std::int32_t> labels(X.rows);
   return detail::lloyd_pass(X, sample_weight, centers, labels.data(), false, n_threads)
@@ -140,13 +140,14 @@ double kmeans_inertia(const KMeansModel& model, MatrixView<T> X,
 
 template <class T>
 void kmeans_transform(const KMeansModel& model, MatrixView<T> X, T* out, int n_threads) {
-  check_model_input(model, X);
+  check_model_input(model, X, n_threads);
   const auto centers = detail::pack_for<T>(model.centers_view());
   const auto sq_distances = kernels::kernels().sq_distances<T>();
   const auto view = centers.view();
   const std::size_t k = model.n_clusters;
   const std::size_t n_blocks = (X.rows + detail::kRowBlock - 1) / detail::kRowBlock;
-#pragma omp parallel for num_threads(resolve_threads(n_threads)) schedule(static)
+#pragma omp parallel for num_threads(threads_for(n_threads, X.rows, detail::kRowBlock)) \
+    schedule(static)
   for (std::size_t b = 0; b < n_blocks; ++b) {
     const std::size_t r0 = b * detail::kRowBlock;
     const std::size_t rows = std::min(detail::kRowBlock, X.rows - r0);
@@ -162,7 +163,7 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
   if (centers.rows == 0 || centers.cols != X.cols) {
     throw_invalid_argument("centers must be k x " + std::to_string(X.cols) + " with k >= 1");
   }
-  check_finite_matrix(X, "X");
+  check_finite_matrix(X, "X", n_threads);
   const auto packed = detail::pack_for<T>(centers);
   std::vector<std::int32_t> scratch;
   if (labels == nullptr) {
@@ -173,7 +174,7 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
 }
 
 #define PITH_INSTANTIATE(T)                                                                     \
-  template void check_finite_matrix<T>(MatrixView<T>, const char*);                            \
+  template void check_finite_matrix<T>(MatrixView<T>, const char*, int);                      \
   template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int);      \
   template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);         \
   template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);               \
