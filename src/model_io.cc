@@ -9,6 +9,7 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -413,7 +414,9 @@ Model parse_model(std::string_view bytes, std::vector<std::string>* warnings) {
 void save_model(const Model& model, const std::filesystem::path& path) {
   const std::string bytes = serialize_model(model);  // an invalid model touches no file
   std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
+  // pid + a process-wide counter: concurrent saves of one path never share a temporary file.
+  static std::atomic<unsigned> save_counter{0};
+  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(save_counter++);
   // O_TRUNC rather than O_EXCL: a temporary file left by a crashed process with our pid is stale.
   File file(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
   if (file.get() < 0) fail_io(path, "cannot create " + tmp.string(), errno);

@@ -1,10 +1,12 @@
 // Tests of the .pith model format: round trips, golden files written by earlier versions, a table
 // of malformed files (each must fail with the right code and message, never crash) and atomic save.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <bit>
+#include <csignal>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -544,13 +546,24 @@ TEST_F(Files, FailedSaveLeavesTheOldFileIntact) {
   const fs::path path = dir_ / "model.pith";
   save_model(a_, path);
   const std::string before = read_bytes(path);
-  // Occupy the temporary name with a directory so the save cannot even start writing.
-  fs::path tmp = path;
-  tmp += ".tmp." + std::to_string(getpid());
-  fs::create_directory(tmp);
-  expect_error([&] { save_model(b_, path); }, ErrorCode::kIO, path.string());
+  // A file-size limit makes the write itself fail half-way (EFBIG), as a full disk would.
+  struct rlimit old_limit;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 16;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  std::string message;
+  try {
+    save_model(b_, path);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   EXPECT_EQ(read_bytes(path), before);
-  EXPECT_TRUE(fs::is_directory(tmp));  // not ours: left alone
+  EXPECT_EQ(temp_files(), std::vector<std::string>{});
 }
 
 TEST_F(Files, FailedRenameRemovesTheTemporaryFile) {
