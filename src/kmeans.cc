@@ -102,10 +102,9 @@ void relocate_empty_clusters(MatrixView<T> X, const T* sample_weight, const doub
   std::vector<std::size_t> order(X.rows);
   std::iota(order.begin(), order.end(), 0);
   const auto n_far = static_cast<std::ptrdiff_t>(std::min(empty.size(), X.rows));
-  std::partial_sort(order.begin(), order.begin() + n_far, order.end(),
-                    [&](std::size_t a, std::size_t b) {
-                      return dist[a] != dist[b] ? dist[a] > dist[b] : a < b;
-                    });
+  std::partial_sort(
+      order.begin(), order.begin() + n_far, order.end(),
+      [&](std::size_t a, std::size_t b) { return dist[a] != dist[b] ? dist[a] > dist[b] : a < b; });
   for (std::size_t e = 0; e < static_cast<std::size_t>(n_far); ++e) {
     const std::size_t far = order[e], to = empty[e], from = std::size_t(labels[far]);
     const double w = sample_weight ? double(sample_weight[far]) : 1.0;
@@ -163,8 +162,8 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
   }
   // Labels and inertia must describe the returned centers (scikit-learn's final E-step).
   const auto packed = detail::pack_for<T>(MatrixView<double>{centers.data(), k, d});
-  detail::PassResult final_pass = detail::lloyd_pass(X, sample_weight, packed, r.labels.data(),
-                                                     false, params.n_threads);
+  detail::PassResult final_pass =
+      detail::lloyd_pass(X, sample_weight, packed, r.labels.data(), false, params.n_threads);
   (void)strict;
   r.centers = std::move(centers);
   r.inertia = final_pass.stats.inertia;
@@ -216,7 +215,7 @@ KMeansFitResult fit_kmeans(MatrixView<T> X, const KMeansParams& params,
 
 template KMeansFitResult fit_kmeans<float>(MatrixView<float>, const KMeansParams&, const float*,
                                            const double*);
-template KMeansFitResult fit_kmeans<double>(MatrixView<double>, const KMeansParams&,
-                                            const double*, const double*);
+template KMeansFitResult fit_kmeans<double>(MatrixView<double>, const KMeansParams&, const double*,
+                                            const double*);
 
 }  // namespace pith

@@ -96,8 +96,8 @@ std::size_t Rng::below(std::size_t n) {
 }
 
 template <class T>
-void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters,
-                          Rng& rng, int n_threads, double* centers) {
+void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters, Rng& rng,
+                          int n_threads, double* centers) {
   const std::size_t n = X.rows, d = X.cols;
   const std::size_t n_blocks = (n + kRowBlock - 1) / kRowBlock;
   const std::size_t n_trials = 2 + static_cast<std::size_t>(std::log(double(n_clusters)));

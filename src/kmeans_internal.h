@@ -17,8 +17,8 @@ class Rng {
  public:
   explicit Rng(std::uint64_t seed);
   std::uint64_t next();
-  double uniform();                               // [0, 1)
-  std::size_t below(std::size_t n);               // [0, n)
+  double uniform();                  // [0, 1)
+  std::size_t below(std::size_t n);  // [0, n)
 
  private:
   std::uint64_t s_[4];
@@ -29,7 +29,7 @@ class Rng {
 inline constexpr std::size_t kRowBlock = 4096;
 
 struct PassResult {
-  LloydStats stats;          // sums/weights only when accumulating
+  LloydStats stats;  // sums/weights only when accumulating
   std::size_t n_changed = 0;
   std::size_t n_rescored = 0;
 };
@@ -44,8 +44,8 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
 // Greedy k-means++ (scikit-learn's variant: 2 + floor(log k) candidates per step, the one that
 // lowers the potential most is kept). Writes n_clusters x cols centers.
 template <class T>
-void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters,
-                          Rng& rng, int n_threads, double* centers);
+void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters, Rng& rng,
+                          int n_threads, double* centers);
 
 // n_clusters distinct rows, drawn with probability proportional to sample weight.
 template <class T>
@@ -54,8 +54,7 @@ void init_random(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters
 
 template <class T>
 kernels::PackedCenters<T> pack_for(MatrixView<double> centers) {
-  return kernels::pack_centers<T>(centers,
-                                  kernels::choose_score_mode(centers.cols, centers.rows));
+  return kernels::pack_centers<T>(centers, kernels::choose_score_mode(centers.cols, centers.rows));
 }
 
 }  // namespace pith::detail

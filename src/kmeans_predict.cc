@@ -14,10 +14,9 @@ namespace pith {
 
 void LloydStats::merge(const LloydStats& other) {
   if (other.n_clusters != n_clusters || other.n_features != n_features) {
-    throw_invalid_argument("LloydStats::merge: shapes differ (" + std::to_string(n_clusters) +
-                           "x" + std::to_string(n_features) + " vs " +
-                           std::to_string(other.n_clusters) + "x" +
-                           std::to_string(other.n_features) + ")");
+    throw_invalid_argument("LloydStats::merge: shapes differ (" + std::to_string(n_clusters) + "x" +
+                           std::to_string(n_features) + " vs " + std::to_string(other.n_clusters) +
+                           "x" + std::to_string(other.n_features) + ")");
   }
   for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += other.sums[i];
   for (std::size_t i = 0; i < weights.size(); ++i) weights[i] += other.weights[i];
@@ -27,11 +26,13 @@ void LloydStats::merge(const LloydStats& other) {
 template <class T>
 void check_finite_matrix(MatrixView<T> X, const char* what, int n_threads) {
   if (X.rows == 0) throw_invalid_argument(std::string(what) + " has 0 rows; expected at least 1");
-  if (X.cols == 0) throw_invalid_argument(std::string(what) + " has 0 columns; expected at least 1");
+  if (X.cols == 0)
+    throw_invalid_argument(std::string(what) + " has 0 columns; expected at least 1");
   if (X.data == nullptr) throw_invalid_argument(std::string(what) + " is a null pointer");
   const std::size_t total = X.rows * X.cols;
   std::size_t first_bad = total;
-#pragma omp parallel for reduction(min : first_bad) schedule(static) \
+#pragma omp parallel for reduction(min                           \
+                                   : first_bad) schedule(static) \
     num_threads(threads_for(n_threads, total, 1 << 16))
   for (std::size_t i = 0; i < total; ++i) {
     if (!std::isfinite(X.data[i]) && i < first_bad) first_bad = i;
@@ -173,12 +174,12 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
   return detail::lloyd_pass(X, sample_weight, packed, labels, true, n_threads).stats;
 }
 
-#define PITH_INSTANTIATE(T)                                                                     \
-  template void check_finite_matrix<T>(MatrixView<T>, const char*, int);                      \
-  template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int);      \
-  template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);         \
-  template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);               \
-  template LloydStats kmeans_lloyd_stats<T>(MatrixView<T>, const T*, MatrixView<double>,       \
+#define PITH_INSTANTIATE(T)                                                               \
+  template void check_finite_matrix<T>(MatrixView<T>, const char*, int);                  \
+  template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int); \
+  template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);    \
+  template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);          \
+  template LloydStats kmeans_lloyd_stats<T>(MatrixView<T>, const T*, MatrixView<double>,  \
                                             std::int32_t*, int);
 PITH_INSTANTIATE(float)
 PITH_INSTANTIATE(double)

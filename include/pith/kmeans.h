@@ -25,11 +25,11 @@ enum class KMeansInit : std::uint8_t {
 struct KMeansParams {
   std::size_t n_clusters = 8;
   KMeansInit init = KMeansInit::kKMeansPlusPlus;
-  int n_init = 1;           // independent runs; the one with the lowest inertia is kept
-  int max_iter = 300;       // Lloyd iterations per run
-  double tol = 1e-4;        // on the squared center shift, relative to mean(var(X, axis=0))
+  int n_init = 1;      // independent runs; the one with the lowest inertia is kept
+  int max_iter = 300;  // Lloyd iterations per run
+  double tol = 1e-4;   // on the squared center shift, relative to mean(var(X, axis=0))
   std::uint64_t random_state = 0;
-  int n_threads = 0;        // <= 0: all cores
+  int n_threads = 0;  // <= 0: all cores
   // Called after every Lloyd iteration of every run (run, iteration, inertia); may be empty.
   std::function<void(int, int, double)> on_iteration;
 };
@@ -84,15 +84,16 @@ struct LloydStats {
   double inertia = 0.0;
 
   LloydStats() = default;
-  LloydStats(std::size_t k, std::size_t d) : n_clusters(k), n_features(d), sums(k * d), weights(k) {}
+  LloydStats(std::size_t k, std::size_t d)
+      : n_clusters(k), n_features(d), sums(k * d), weights(k) {}
   void merge(const LloydStats& other);
 };
 
 // `labels` (X.rows entries) may be null. Runs on n_threads threads.
 template <class T>
 LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sample_weight,
-                              MatrixView<double> centers,
-                              std::int32_t* labels = nullptr, int n_threads = 0);
+                              MatrixView<double> centers, std::int32_t* labels = nullptr,
+                              int n_threads = 0);
 
 // Checks X for the things every K-Means entry point requires (rows, cols, finite values) and
 // throws kInvalidArgument naming the first offending row and column.

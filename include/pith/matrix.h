@@ -25,9 +25,13 @@ enum class DType : std::uint8_t { kFloat32 = 1, kFloat64 = 2 };
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::kFloat32; }
+constexpr DType dtype_of<float>() {
+  return DType::kFloat32;
+}
 template <>
-constexpr DType dtype_of<double>() { return DType::kFloat64; }
+constexpr DType dtype_of<double>() {
+  return DType::kFloat64;
+}
 
 const char* dtype_name(DType dtype);
 

@@ -7,9 +7,15 @@
 #include "pith/error.h"
 
 namespace pith::kernels {
-namespace generic { extern const KernelTable kTable; }
-namespace avx2 { extern const KernelTable kTable; }
-namespace avx512 { extern const KernelTable kTable; }
+namespace generic {
+extern const KernelTable kTable;
+}
+namespace avx2 {
+extern const KernelTable kTable;
+}
+namespace avx512 {
+extern const KernelTable kTable;
+}
 
 namespace {
 
@@ -31,9 +37,10 @@ const KernelTable& select() {
     for (const KernelTable* table : supported_kernels()) {
       if (std::strcmp(forced, table->isa) == 0) return *table;
     }
-    throw Error(ErrorCode::kUnsupported,
-                std::string("PITH_ISA=") + forced +
-                    " is not an instruction set this CPU supports (expected generic, avx2 or avx512)");
+    throw Error(
+        ErrorCode::kUnsupported,
+        std::string("PITH_ISA=") + forced +
+            " is not an instruction set this CPU supports (expected generic, avx2 or avx512)");
   }
   return *supported_kernels().back();
 }

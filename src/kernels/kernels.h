@@ -41,7 +41,7 @@ struct CentersView {
 
 template <class T>
 struct PackedCenters {
-  std::size_t k = 0;      // real centers
+  std::size_t k = 0;  // real centers
   std::size_t d = 0;
   std::size_t k_pad = 0;  // k rounded up to a multiple of kCentersPerTile
   ScoreMode mode = ScoreMode::kDirect;
@@ -53,8 +53,16 @@ struct PackedCenters {
   double max_norm = 0.0;      // max ||c'|| (kDot), for the rounding bound
 
   CentersView<T> view() const {
-    return {k, d, k_pad, mode, tiles.data(), half_norms.data(), norms_sq.data(),
-            shift.data(), rows.data(), max_norm};
+    return {k,
+            d,
+            k_pad,
+            mode,
+            tiles.data(),
+            half_norms.data(),
+            norms_sq.data(),
+            shift.data(),
+            rows.data(),
+            max_norm};
   }
 };
 
@@ -70,14 +78,14 @@ template <class T>
 struct AssignTask {
   const T* X = nullptr;  // rows x d
   std::size_t rows = 0;
-  const T* weights = nullptr;        // rows, or null for unit weights
-  std::int32_t* labels = nullptr;    // rows: read (to count changes) and written
-  double* sums = nullptr;            // k x d accumulators, or null (no M-step)
-  double* cluster_weights = nullptr; // k accumulators (with sums)
-  bool want_inertia = true;          // in: Lloyd iterations skip the exact per-row distance
-  double inertia = 0.0;              // out: weighted sum of squared distances (if wanted)
-  std::size_t n_changed = 0;         // out: labels that differ from their previous value
-  std::size_t n_rescored = 0;        // out: rows re-scored exactly (kDot near-ties)
+  const T* weights = nullptr;         // rows, or null for unit weights
+  std::int32_t* labels = nullptr;     // rows: read (to count changes) and written
+  double* sums = nullptr;             // k x d accumulators, or null (no M-step)
+  double* cluster_weights = nullptr;  // k accumulators (with sums)
+  bool want_inertia = true;           // in: Lloyd iterations skip the exact per-row distance
+  double inertia = 0.0;               // out: weighted sum of squared distances (if wanted)
+  std::size_t n_changed = 0;          // out: labels that differ from their previous value
+  std::size_t n_rescored = 0;         // out: rows re-scored exactly (kDot near-ties)
 };
 
 template <class T>
@@ -96,11 +104,17 @@ struct KernelTable {
 
   template <class T>
   AssignFn<T> assign() const {
-    if constexpr (sizeof(T) == 4) return assign_f32; else return assign_f64;
+    if constexpr (sizeof(T) == 4)
+      return assign_f32;
+    else
+      return assign_f64;
   }
   template <class T>
   SqDistancesFn<T> sq_distances() const {
-    if constexpr (sizeof(T) == 4) return sq_distances_f32; else return sq_distances_f64;
+    if constexpr (sizeof(T) == 4)
+      return sq_distances_f32;
+    else
+      return sq_distances_f64;
   }
 };
 

@@ -47,7 +47,7 @@ struct Simd<double> {
 template <class T>
 constexpr std::size_t kLanes = kVecBytes / sizeof(T);
 template <class T>
-constexpr std::size_t kGroup = kRowVecs * kLanes<T>;  // rows scored together
+constexpr std::size_t kGroup = kRowVecs* kLanes<T>;  // rows scored together
 
 template <class V>
 inline V load(const void* p) {
@@ -99,10 +99,10 @@ inline T unit_roundoff() {
 // Scratch for one group of rows: the rows transposed (feature-major) and per-row results.
 template <class T>
 struct GroupScratch {
-  T* xt = nullptr;        // d x kGroup
+  T* xt = nullptr;          // d x kGroup
   double* xnorm = nullptr;  // kGroup: ||x'||^2 (kDot)
   explicit GroupScratch(std::size_t d) {
-    xt = static_cast<T*>(::operator new(d * kGroup<T> * sizeof(T), std::align_val_t(64)));
+    xt = static_cast<T*>(::operator new(d* kGroup<T> * sizeof(T), std::align_val_t(64)));
     xnorm = static_cast<double*>(::operator new(kGroup<T> * sizeof(double), std::align_val_t(64)));
   }
   ~GroupScratch() {
@@ -347,11 +347,8 @@ extern const KernelTable kTable;
 const KernelTable kTable = {
 #define PITH_STR2(x) #x
 #define PITH_STR(x) PITH_STR2(x)
-    PITH_STR(PITH_ISA),
-    &assign<float>,
-    &assign<double>,
-    &sq_distances<float>,
-    &sq_distances<double>,
+    PITH_STR(PITH_ISA),   &assign<float>,        &assign<double>,
+    &sq_distances<float>, &sq_distances<double>,
 };
 
 }  // namespace PITH_ISA

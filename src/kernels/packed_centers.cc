@@ -43,7 +43,8 @@ PackedCenters<T> pack_centers(MatrixView<double> centers, ScoreMode mode) {
     if (c >= k) {
       // Padding: +inf coordinates make the direct score +inf; in kDot the +inf half-norm does.
       if (!dot) {
-        for (std::size_t j = 0; j < d; ++j) tile[j * kCentersPerTile] = std::numeric_limits<T>::infinity();
+        for (std::size_t j = 0; j < d; ++j)
+          tile[j * kCentersPerTile] = std::numeric_limits<T>::infinity();
       }
       continue;
     }

@@ -114,8 +114,10 @@ TEST(KMeans, ResultsDoNotDependOnThreadCount) {
   EXPECT_EQ(one.labels, three.labels);
   EXPECT_EQ(one.model.n_iter, two.model.n_iter);
   for (std::size_t i = 0; i < k * d; ++i) {
-    EXPECT_NEAR(one.model.centers[i], two.model.centers[i], 1e-12 * (1 + std::abs(one.model.centers[i])));
-    EXPECT_NEAR(one.model.centers[i], three.model.centers[i], 1e-12 * (1 + std::abs(one.model.centers[i])));
+    EXPECT_NEAR(one.model.centers[i], two.model.centers[i],
+                1e-12 * (1 + std::abs(one.model.centers[i])));
+    EXPECT_NEAR(one.model.centers[i], three.model.centers[i],
+                1e-12 * (1 + std::abs(one.model.centers[i])));
   }
 }
 
@@ -201,9 +203,10 @@ TEST(KMeans, IntegerWeightsEqualRepeatedRows) {
   for (std::size_t i = 0; i < 400; ++i) {
     weights[i] = double(i % 3);
     for (std::size_t r = 0; r < i % 3; ++r)
-      repeated.insert(repeated.end(), base.begin() + std::ptrdiff_t(i * d), base.begin() + std::ptrdiff_t((i + 1) * d));
+      repeated.insert(repeated.end(), base.begin() + std::ptrdiff_t(i * d),
+                      base.begin() + std::ptrdiff_t((i + 1) * d));
   }
-  const std::vector<double> init = {base[3], base[4], base[5], base[6], base[7], base[8],
+  const std::vector<double> init = {base[3], base[4],  base[5],  base[6],  base[7],  base[8],
                                     base[9], base[10], base[11], base[12], base[13], base[14]};
   KMeansParams p;
   p.n_clusters = k;
@@ -213,7 +216,8 @@ TEST(KMeans, IntegerWeightsEqualRepeatedRows) {
   const auto b = fit_kmeans(view(repeated, d), p, nullptr, init.data());
   EXPECT_EQ(a.model.n_iter, b.model.n_iter);
   EXPECT_NEAR(a.model.inertia, b.model.inertia, 1e-9 * b.model.inertia);
-  for (std::size_t i = 0; i < k * d; ++i) EXPECT_NEAR(a.model.centers[i], b.model.centers[i], 1e-10);
+  for (std::size_t i = 0; i < k * d; ++i)
+    EXPECT_NEAR(a.model.centers[i], b.model.centers[i], 1e-10);
 }
 
 TEST(KMeans, PredictTransformInertiaAgreeWithFit) {
@@ -262,8 +266,8 @@ TEST(KMeans, LloydStatsOfChunksMergeToTheWhole) {
 struct BadFit {
   const char* name;
   std::size_t n, d, k;
-  double poison;         // value written at row 1, col 0 (0 = none)
-  double weight;         // weight of row 0 (1 = default)
+  double poison;  // value written at row 1, col 0 (0 = none)
+  double weight;  // weight of row 0 (1 = default)
   int n_init, max_iter;
   double tol;
   const char* message;

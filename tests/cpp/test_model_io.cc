@@ -1,13 +1,13 @@
 // Tests of the .pith model format: round trips, golden files written by earlier versions, a table
 // of malformed files (each must fail with the right code and message, never crash) and atomic save.
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <bit>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>

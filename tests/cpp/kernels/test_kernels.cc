@@ -84,11 +84,11 @@ TEST_P(AssignAllIsas, LabelsEqualNaiveArgmin) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, AssignAllIsas,
-    ::testing::Combine(::testing::Values(1, 2, 3, 7, 16, 33, 64),
-                       ::testing::Values(1, 3, 4, 5, 17, 64),
-                       ::testing::Values(ScoreMode::kDirect, ScoreMode::kDot)));
+INSTANTIATE_TEST_SUITE_P(Shapes, AssignAllIsas,
+                         ::testing::Combine(::testing::Values(1, 2, 3, 7, 16, 33, 64),
+                                            ::testing::Values(1, 3, 4, 5, 17, 64),
+                                            ::testing::Values(ScoreMode::kDirect,
+                                                              ScoreMode::kDot)));
 
 // Rows exactly halfway between two centers, far from the origin: the dot form cannot separate
 // them, so they must be re-scored and land on the lower index like the naive loop.
@@ -104,8 +104,8 @@ TEST(AssignNearTies, ExactTiesGoToTheLowerIndexInEveryIsa) {
   }
   for (const KernelTable* table : supported_kernels()) {
     SCOPED_TRACE(table->isa);
-    const auto packed = pack_centers<double>(MatrixView<double>{centers.data(), k, d},
-                                             ScoreMode::kDot);
+    const auto packed =
+        pack_centers<double>(MatrixView<double>{centers.data(), k, d}, ScoreMode::kDot);
     std::vector<std::int32_t> labels(n, -1);
     AssignTask<double> task;
     task.X = X.data();
@@ -138,9 +138,11 @@ void check_sq_distances(const KernelTable& table, std::size_t d, std::size_t k, 
       for (std::size_t j = 0; j < d; ++j) {
         const double diff = double(X[i * d + j]) - double(static_cast<T>(centers[c * d + j]));
         ref += diff * diff;
-        scale += double(X[i * d + j]) * double(X[i * d + j]) + centers[c * d + j] * centers[c * d + j];
+        scale +=
+            double(X[i * d + j]) * double(X[i * d + j]) + centers[c * d + j] * centers[c * d + j];
       }
-      const double tol = mode == ScoreMode::kDot ? 8 * double(d) * eps * scale : 4 * double(d) * eps * ref;
+      const double tol =
+          mode == ScoreMode::kDot ? 8 * double(d) * eps * scale : 4 * double(d) * eps * ref;
       ASSERT_NEAR(double(out[i * k + c]), ref, tol) << "row " << i << " center " << c;
     }
   }
