@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <string>
 
 #include "kmeans_internal.h"
@@ -132,13 +133,20 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
   RunResult r;
   r.labels.assign(X.rows, -1);
   std::vector<double> next(k * d);
-  bool strict = false;
+  std::optional<detail::BoundedAssigner<T>> bounded;
+  if (detail::use_bounds(params.algorithm, d, k))
+    bounded.emplace(X, sample_weight, k, params.n_threads);
   int it = 0;
   while (it < params.max_iter) {
-    const auto packed = detail::pack_for<T>(MatrixView<double>{centers.data(), k, d});
-    // The inertia of intermediate steps is only needed to report progress.
-    detail::PassResult pass = detail::lloyd_pass(X, sample_weight, packed, r.labels.data(), true,
-                                                 params.n_threads, bool(params.on_iteration));
+    const MatrixView<double> current{centers.data(), k, d};
+    detail::PassResult pass;
+    if (bounded) {
+      pass = bounded->step(current, r.labels.data());
+    } else {
+      // The inertia of intermediate steps is only needed to report progress.
+      pass = detail::lloyd_pass(X, sample_weight, detail::pack_for<T>(current), r.labels.data(),
+                                true, params.n_threads, bool(params.on_iteration));
+    }
     ++it;
     relocate_empty_clusters(X, sample_weight, centers.data(), r.labels.data(), pass.stats);
     double shift = 0;
@@ -154,17 +162,13 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
     }
     centers.swap(next);
     if (params.on_iteration) params.on_iteration(run, it, pass.stats.inertia);
-    if (pass.n_changed == 0) {
-      strict = true;  // labels are stable: the centers are a fixed point
-      break;
-    }
+    if (pass.n_changed == 0) break;  // labels are stable: the centers are a fixed point
     if (shift <= tol) break;
   }
   // Labels and inertia must describe the returned centers (scikit-learn's final E-step).
   const auto packed = detail::pack_for<T>(MatrixView<double>{centers.data(), k, d});
   detail::PassResult final_pass =
       detail::lloyd_pass(X, sample_weight, packed, r.labels.data(), false, params.n_threads);
-  (void)strict;
   r.centers = std::move(centers);
   r.inertia = final_pass.stats.inertia;
   r.n_iter = it;

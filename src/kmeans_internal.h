@@ -41,6 +41,29 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
                       const kernels::PackedCenters<T>& centers, std::int32_t* labels,
                       bool accumulate, int n_threads, bool want_inertia = true);
 
+// Lloyd's assignment step with Hamerly's bounds (src/kmeans_bounded.cc): step() gives the labels
+// a full Lloyd step would give for `centers`, and the Lloyd sums, skipping rows whose bounds prove
+// their label. Holds two floats of bounds per row between steps.
+template <class T>
+class BoundedAssigner {
+ public:
+  BoundedAssigner(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters, int n_threads);
+  PassResult step(MatrixView<double> centers, std::int32_t* labels);
+
+ private:
+  MatrixView<T> X_;
+  const T* weights_;
+  std::size_t k_;
+  int n_threads_;
+  double margin_ = 0;
+  bool first_ = true;
+  std::vector<float> upper_, lower_;
+  std::vector<T> previous_;  // the centers (rounded to T) of the previous step
+};
+
+// Whether a fit of this shape uses bounds: worth it once a full step scores many centers.
+bool use_bounds(KMeansAlgorithm algorithm, std::size_t n_features, std::size_t n_clusters);
+
 // Greedy k-means++ (scikit-learn's variant: 2 + floor(log k) candidates per step, the one that
 // lowers the potential most is kept). Writes n_clusters x cols centers.
 template <class T>

@@ -22,6 +22,13 @@ enum class KMeansInit : std::uint8_t {
   kExplicit,        // the caller's initial centers
 };
 
+// How Lloyd's iterations are computed; every choice gives Lloyd's labels and centers.
+enum class KMeansAlgorithm : std::uint8_t {
+  kAuto,     // bounds when there are enough clusters for them to pay (see docs/benchmarks.md)
+  kLloyd,    // every row scored against every center at every step
+  kHamerly,  // per-row distance bounds skip rows whose label cannot change (Hamerly 2010)
+};
+
 struct KMeansParams {
   std::size_t n_clusters = 8;
   KMeansInit init = KMeansInit::kKMeansPlusPlus;
@@ -30,6 +37,7 @@ struct KMeansParams {
   double tol = 1e-4;   // on the squared center shift, relative to mean(var(X, axis=0))
   std::uint64_t random_state = 0;
   int n_threads = 0;  // <= 0: all cores
+  KMeansAlgorithm algorithm = KMeansAlgorithm::kAuto;
   // Called after every Lloyd iteration of every run (run, iteration, inertia); may be empty.
   std::function<void(int, int, double)> on_iteration;
 };

@@ -82,10 +82,15 @@ struct AssignTask {
   std::int32_t* labels = nullptr;     // rows: read (to count changes) and written
   double* sums = nullptr;             // k x d accumulators, or null (no M-step)
   double* cluster_weights = nullptr;  // k accumulators (with sums)
-  bool want_inertia = true;           // in: Lloyd iterations skip the exact per-row distance
-  double inertia = 0.0;               // out: weighted sum of squared distances (if wanted)
-  std::size_t n_changed = 0;          // out: labels that differ from their previous value
-  std::size_t n_rescored = 0;         // out: rows re-scored exactly (kDot near-ties)
+  // Optional per-row outputs for bound-based (Hamerly) iterations: the squared distance to the
+  // chosen center (float64, from T values) and a proven lower bound on the squared distance to
+  // every other center (kDot mode; 0 in kDirect mode). Null when not wanted.
+  double* upper_sq = nullptr;
+  double* lower_sq = nullptr;
+  bool want_inertia = true;    // in: Lloyd iterations skip the exact per-row distance
+  double inertia = 0.0;        // out: weighted sum of squared distances (if wanted)
+  std::size_t n_changed = 0;   // out: labels that differ from their previous value
+  std::size_t n_rescored = 0;  // out: rows re-scored exactly (kDot near-ties)
 };
 
 template <class T>
@@ -95,12 +100,21 @@ using AssignFn = void (*)(const CentersView<T>&, AssignTask<T>&);
 template <class T>
 using SqDistancesFn = void (*)(const CentersView<T>&, const T* X, std::size_t rows, T* out);
 
+// Lloyd sums of `rows` rows with known labels: sums[label] += w * x, cluster_weights[label] += w.
+// The assignment kernel accumulates with the same code, so both give bit-identical sums.
+template <class T>
+using AccumulateFn = void (*)(const T* X, std::size_t rows, std::size_t d,
+                              const std::int32_t* labels, const T* weights, double* sums,
+                              double* cluster_weights);
+
 struct KernelTable {
   const char* isa;
   AssignFn<float> assign_f32;
   AssignFn<double> assign_f64;
   SqDistancesFn<float> sq_distances_f32;
   SqDistancesFn<double> sq_distances_f64;
+  AccumulateFn<float> accumulate_f32;
+  AccumulateFn<double> accumulate_f64;
 
   template <class T>
   AssignFn<T> assign() const {
@@ -108,6 +122,13 @@ struct KernelTable {
       return assign_f32;
     else
       return assign_f64;
+  }
+  template <class T>
+  AccumulateFn<T> accumulate() const {
+    if constexpr (sizeof(T) == 4)
+      return accumulate_f32;
+    else
+      return accumulate_f64;
   }
   template <class T>
   SqDistancesFn<T> sq_distances() const {

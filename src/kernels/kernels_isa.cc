@@ -91,6 +91,25 @@ inline T split_sq_distance(const T* x, const T* c, std::size_t d) {
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+// Squared distance accumulated in float64 from T values (four partial sums): bounds need it
+// accurate to a few float64 ulps, whatever T is.
+template <class T>
+inline double sq_distance_f64(const T* x, const T* c, std::size_t d) {
+  double s[4] = {0, 0, 0, 0};
+  std::size_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    for (std::size_t q = 0; q < 4; ++q) {
+      const double diff = double(x[j + q]) - double(c[j + q]);
+      s[q] += diff * diff;
+    }
+  }
+  for (; j < d; ++j) {
+    const double diff = double(x[j]) - double(c[j]);
+    s[0] += diff * diff;
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 template <class T>
 inline T unit_roundoff() {
   return sizeof(T) == 4 ? T(0x1p-24) : T(0x1p-53);
@@ -221,6 +240,16 @@ void argmin_group(const CentersView<T>& c, const T* xt, T* best_out, T* second_o
   }
 }
 
+// One row's contribution to the Lloyd sums.
+template <class T>
+inline void accumulate_row(const T* x, std::size_t d, std::int32_t label, T w, double* sums,
+                           double* cluster_weights) {
+  double* sum = sums + std::size_t(label) * d;
+  const double wd = double(w);
+  for (std::size_t j = 0; j < d; ++j) sum[j] += wd * double(x[j]);
+  cluster_weights[label] += wd;
+}
+
 // Exact arg-min in the naive order over the unshifted centers (ties: lowest index).
 template <class T>
 std::int32_t naive_argmin(const CentersView<T>& c, const T* x, T* dist) {
@@ -248,6 +277,9 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
   // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h);
   // ||x'||^2 itself is computed in T, hence the 1% margin.
   const double bound_factor = 1.01 * 2.0 * double(d + 4) * double(unit_roundoff<T>());
+  // The same for one squared distance ||x'||^2 + 2 score, as used for lower bounds: the score's
+  // error, the row norm's (computed in T) and the rounding of the shifted coordinates.
+  const double single_factor = 2.0 * bound_factor;
   double inertia = 0;
   std::size_t n_changed = 0, n_rescored = 0;
   for (std::size_t g0 = 0; g0 < task.rows; g0 += G) {
@@ -259,33 +291,48 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
       const T* x = X + r * d;
       std::int32_t label = idx[r];
       T dist = 0;
+      const std::size_t i = g0 + r;
       if constexpr (kDotMode) {
         const double reach = __builtin_sqrt(s.xnorm[r]) + c.max_norm;
-        if (double(second[r]) - double(best[r]) <= bound_factor * reach * reach) {
+        const bool near_tie = double(second[r]) - double(best[r]) <= bound_factor * reach * reach;
+        if (near_tie) {
           label = naive_argmin(c, x, &dist);
           ++n_rescored;
         } else if (task.want_inertia) {
           dist = split_sq_distance(x, c.rows + std::size_t(label) * d, d);
         }
+        if (task.upper_sq) {
+          task.upper_sq[i] = sq_distance_f64(x, c.rows + std::size_t(label) * d, d);
+          // Every other center scored >= second (or, after a re-score, >= best) in the dot form.
+          const double base = double(near_tie ? best[r] : second[r]);
+          const double lower = s.xnorm[r] + 2.0 * base - single_factor * reach * reach;
+          task.lower_sq[i] = lower > 0 ? lower : 0.0;
+        }
       } else {
         dist = best[r];
+        if (task.upper_sq) {
+          task.upper_sq[i] = sq_distance_f64(x, c.rows + std::size_t(label) * d, d);
+          task.lower_sq[i] = 0.0;  // the direct form tracks no runner-up: no pruning, still exact
+        }
       }
-      const std::size_t i = g0 + r;
       const T w = task.weights ? task.weights[i] : T(1);
       if (task.want_inertia) inertia += double(w) * double(dist);
       if (task.labels[i] != label) ++n_changed;
       task.labels[i] = label;
-      if (task.sums) {
-        double* sum = task.sums + std::size_t(label) * d;
-        const double wd = double(w);
-        for (std::size_t j = 0; j < d; ++j) sum[j] += wd * double(x[j]);
-        task.cluster_weights[label] += wd;
-      }
+      if (task.sums) accumulate_row(x, d, label, w, task.sums, task.cluster_weights);
     }
   }
   task.inertia = inertia;
   task.n_changed = n_changed;
   task.n_rescored = n_rescored;
+}
+
+template <class T>
+void accumulate(const T* X, std::size_t rows, std::size_t d, const std::int32_t* labels,
+                const T* weights, double* sums, double* cluster_weights) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    accumulate_row(X + i * d, d, labels[i], weights ? weights[i] : T(1), sums, cluster_weights);
+  }
 }
 
 template <class T>
@@ -347,8 +394,8 @@ extern const KernelTable kTable;
 const KernelTable kTable = {
 #define PITH_STR2(x) #x
 #define PITH_STR(x) PITH_STR2(x)
-    PITH_STR(PITH_ISA),   &assign<float>,        &assign<double>,
-    &sq_distances<float>, &sq_distances<double>,
+    PITH_STR(PITH_ISA),    &assign<float>,     &assign<double>,     &sq_distances<float>,
+    &sq_distances<double>, &accumulate<float>, &accumulate<double>,
 };
 
 }  // namespace PITH_ISA

@@ -62,6 +62,62 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LloydMatchesNaive,
                          ::testing::Combine(::testing::Values(1, 2, 16, 40),
                                             ::testing::Values(1, 3, 8, 21)));
 
+// Hamerly's bounds must not change a single label or iteration: same centers, bit for bit.
+template <class T>
+void check_bounds_change_nothing(std::size_t d, std::size_t k, double spread, double offset) {
+  SCOPED_TRACE("d=" + std::to_string(d) + " k=" + std::to_string(k) +
+               " spread=" + std::to_string(spread) + " offset=" + std::to_string(offset) +
+               (sizeof(T) == 4 ? " f32" : " f64"));
+  const std::size_t n = 6000;
+  const auto X = random_blobs<T>(n, d, k, spread, offset, 17);
+  std::vector<T> w(n);
+  for (std::size_t i = 0; i < n; ++i) w[i] = T(1 + i % 3);
+  const auto init = first_rows(X, d, k);
+  KMeansParams p;
+  p.n_clusters = k;
+  p.init = KMeansInit::kExplicit;
+  p.tol = 0;
+  p.max_iter = 60;
+  p.algorithm = KMeansAlgorithm::kLloyd;
+  const auto lloyd = fit_kmeans(view(X, d), p, w.data(), init.data());
+  p.algorithm = KMeansAlgorithm::kHamerly;
+  const auto hamerly = fit_kmeans(view(X, d), p, w.data(), init.data());
+  EXPECT_GT(lloyd.model.n_iter, 3);
+  EXPECT_EQ(hamerly.model.n_iter, lloyd.model.n_iter);
+  EXPECT_EQ(hamerly.labels, lloyd.labels);
+  EXPECT_EQ(hamerly.model.centers, lloyd.model.centers);
+  EXPECT_EQ(hamerly.model.inertia, lloyd.model.inertia);
+}
+
+TEST(KMeans, HamerlyBoundsGiveLloydsResultExactly) {
+  for (std::size_t d : {2, 16, 64}) {
+    for (std::size_t k : {8, 40}) {
+      for (double offset : {0.0, 1000.0}) {
+        check_bounds_change_nothing<double>(d, k, 4.0 * std::sqrt(double(d)), offset);
+        check_bounds_change_nothing<float>(d, k, 4.0 * std::sqrt(double(d)), offset);
+      }
+    }
+  }
+}
+
+TEST(KMeans, HamerlyHandlesEmptyClusters) {
+  // Centers far from all data: empty clusters are relocated, moving centers a long way.
+  const std::size_t d = 16, k = 12, n = 3000;
+  const auto X = random_blobs<double>(n, d, 4, 1.0, 0.0, 21);
+  std::vector<double> init = first_rows(X, d, k);
+  for (std::size_t j = 0; j < 6 * d; ++j) init[j] += 1e3;
+  KMeansParams p;
+  p.n_clusters = k;
+  p.init = KMeansInit::kExplicit;
+  p.algorithm = KMeansAlgorithm::kLloyd;
+  const auto lloyd = fit_kmeans(view(X, d), p, nullptr, init.data());
+  p.algorithm = KMeansAlgorithm::kHamerly;
+  const auto hamerly = fit_kmeans(view(X, d), p, nullptr, init.data());
+  EXPECT_EQ(hamerly.labels, lloyd.labels);
+  EXPECT_EQ(hamerly.model.centers, lloyd.model.centers);
+  EXPECT_EQ(std::set<std::int32_t>(hamerly.labels.begin(), hamerly.labels.end()).size(), k);
+}
+
 TEST(KMeans, ToleranceIsRelativeToMeanVariance) {
   const std::size_t d = 2, k = 4;
   const auto X = random_blobs<double>(3000, d, k, 4.0, 0.0, 1);
