@@ -133,15 +133,32 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
   RunResult r;
   r.labels.assign(X.rows, -1);
   std::vector<double> next(k * d);
+  // Bounds skip work only when rows keep their label with room to spare; on data without
+  // cluster structure (or early, while centers still move far) they prove almost nothing and
+  // cost a second pass. In kAuto mode they are dropped while over 60% of rows still need a full scan,
+  // and tried again later with a doubling back-off. Progress reports need every step's inertia,
+  // which only full passes compute.
+  const bool adaptive = params.algorithm == KMeansAlgorithm::kAuto;
+  const bool bounds_allowed =
+      detail::use_bounds(params.algorithm, d, k) && !(adaptive && params.on_iteration);
   std::optional<detail::BoundedAssigner<T>> bounded;
-  if (detail::use_bounds(params.algorithm, d, k))
-    bounded.emplace(X, sample_weight, k, params.n_threads);
+  int bounded_steps = 0, retry_at = 0, backoff = 2;
   int it = 0;
   while (it < params.max_iter) {
     const MatrixView<double> current{centers.data(), k, d};
+    if (bounds_allowed && !bounded && it >= retry_at) {
+      bounded.emplace(X, sample_weight, k, params.n_threads);
+      bounded_steps = 0;
+    }
     detail::PassResult pass;
     if (bounded) {
       pass = bounded->step(current, r.labels.data());
+      // The first bounded step scans everything by construction; judge the ones after it.
+      if (adaptive && ++bounded_steps >= 2 && pass.n_scanned * 10 > X.rows * 6) {
+        bounded.reset();
+        retry_at = it + 1 + backoff;
+        backoff *= 2;
+      }
     } else {
       // The inertia of intermediate steps is only needed to report progress.
       pass = detail::lloyd_pass(X, sample_weight, detail::pack_for<T>(current), r.labels.data(),

@@ -32,6 +32,7 @@ struct PassResult {
   LloydStats stats;  // sums/weights only when accumulating
   std::size_t n_changed = 0;
   std::size_t n_rescored = 0;
+  std::size_t n_scanned = 0;  // rows scored against every center (the rest were proven by bounds)
 };
 
 // One assignment pass over X with the packed centers, on n_threads threads; labels are updated in

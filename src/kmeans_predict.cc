@@ -91,6 +91,7 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
     result.n_changed += p.n_changed;
     result.n_rescored += p.n_rescored;
   }
+  result.n_scanned = X.rows;
   result.stats.n_clusters = k;
   result.stats.n_features = d;
   return result;

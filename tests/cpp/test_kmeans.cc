@@ -82,6 +82,11 @@ void check_bounds_change_nothing(std::size_t d, std::size_t k, double spread, do
   const auto lloyd = fit_kmeans(view(X, d), p, w.data(), init.data());
   p.algorithm = KMeansAlgorithm::kHamerly;
   const auto hamerly = fit_kmeans(view(X, d), p, w.data(), init.data());
+  // kAuto switches bounds off and on again as they stop or start paying: still Lloyd's result.
+  p.algorithm = KMeansAlgorithm::kAuto;
+  const auto automatic = fit_kmeans(view(X, d), p, w.data(), init.data());
+  EXPECT_EQ(automatic.labels, lloyd.labels);
+  EXPECT_EQ(automatic.model.centers, lloyd.model.centers);
   EXPECT_GT(lloyd.model.n_iter, 3);
   EXPECT_EQ(hamerly.model.n_iter, lloyd.model.n_iter);
   EXPECT_EQ(hamerly.labels, lloyd.labels);
@@ -98,6 +103,9 @@ TEST(KMeans, HamerlyBoundsGiveLloydsResultExactly) {
       }
     }
   }
+  // Structureless data: bounds prove little, kAuto drops them and retries later.
+  check_bounds_change_nothing<double>(64, 40, 400.0, 0.0);
+  check_bounds_change_nothing<float>(64, 40, 400.0, 0.0);
 }
 
 TEST(KMeans, HamerlyHandlesEmptyClusters) {

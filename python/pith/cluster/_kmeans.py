@@ -176,9 +176,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         X = validate_data(self, X, dtype=_DTYPES, order="C")
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+        if sample_weight is not None:  # None: unit weights, without an array of n ones
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         random_state = check_random_state(self.random_state)
         n_init = self._n_init()
 
@@ -362,7 +363,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             Minus the weighted sum of squared distances of X to the closest center.
         """
         X = self._check_test_data(X)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return -_core.kmeans_inertia(self._centers(), X, sample_weight, self._n_threads())
 
     def save(self, path):
