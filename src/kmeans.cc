@@ -135,9 +135,9 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
   std::vector<double> next(k * d);
   // Bounds skip work only when rows keep their label with room to spare; on data without
   // cluster structure (or early, while centers still move far) they prove almost nothing and
-  // cost a second pass. In kAuto mode they are dropped while over 60% of rows still need a full scan,
-  // and tried again later with a doubling back-off. Progress reports need every step's inertia,
-  // which only full passes compute.
+  // cost a second pass. In kAuto mode they are dropped while over 60% of rows still need a full
+  // scan, and tried again later with a doubling back-off. Progress reports need every step's
+  // inertia, which only full passes compute.
   const bool adaptive = params.algorithm == KMeansAlgorithm::kAuto;
   const bool bounds_allowed =
       detail::use_bounds(params.algorithm, d, k) && !(adaptive && params.on_iteration);

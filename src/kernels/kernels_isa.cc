@@ -120,13 +120,16 @@ template <class T>
 struct GroupScratch {
   T* xt = nullptr;          // d x kGroup
   double* xnorm = nullptr;  // kGroup: ||x'||^2 (kDot)
+  T* xnorm_t = nullptr;     // the same in T, for the vectorised near-tie test
   explicit GroupScratch(std::size_t d) {
     xt = static_cast<T*>(::operator new(d* kGroup<T> * sizeof(T), std::align_val_t(64)));
     xnorm = static_cast<double*>(::operator new(kGroup<T> * sizeof(double), std::align_val_t(64)));
+    xnorm_t = static_cast<T*>(::operator new(kGroup<T> * sizeof(T), std::align_val_t(64)));
   }
   ~GroupScratch() {
     ::operator delete(xt, std::align_val_t(64));
     ::operator delete(xnorm, std::align_val_t(64));
+    ::operator delete(xnorm_t, std::align_val_t(64));
   }
   GroupScratch(const GroupScratch&) = delete;
   GroupScratch& operator=(const GroupScratch&) = delete;
@@ -164,8 +167,10 @@ void pack_group(const CentersView<T>& c, const T* X, std::size_t gr, GroupScratc
         norm[q] += v * v;
       }
     }
-    for (std::size_t q = 0; q < kRowVecs; ++q)
+    for (std::size_t q = 0; q < kRowVecs; ++q) {
+      std::memcpy(s.xnorm_t + q * W, &norm[q], sizeof(V));
       for (std::size_t l = 0; l < W; ++l) s.xnorm[q * W + l] = double(norm[q][l]);
+    }
   }
 }
 
@@ -196,9 +201,11 @@ inline void score_tile(const T* xt, const T* tile, std::size_t d,
 }
 
 // Arg-min over all centers for one packed group: best score, second-best score (kDot) and index.
+// In kDot mode also flags the rows whose best and second scores are closer than the rounding
+// bound tie_factor * (||x'||^2 + max||c'||^2), which covers (||x'|| + max||c'||)^2 / 2.
 template <class T, bool kDotMode>
-void argmin_group(const CentersView<T>& c, const T* xt, T* best_out, T* second_out,
-                  std::int32_t* idx_out) {
+void argmin_group(const CentersView<T>& c, const T* xt, const T* xnorm, T tie_factor, T* best_out,
+                  T* second_out, std::int32_t* idx_out, std::uint8_t* tie_out) {
   using V = typename Simd<T>::V;
   using I = typename Simd<T>::I;
   constexpr std::size_t W = kLanes<T>;
@@ -231,11 +238,18 @@ void argmin_group(const CentersView<T>& c, const T* xt, T* best_out, T* second_o
       }
     }
   }
+  const T max_norm_sq = T(c.max_norm * c.max_norm);
   for (std::size_t r = 0; r < kRowVecs; ++r) {
+    typename Simd<T>::I tie{};
+    if constexpr (kDotMode) {
+      const V limit = tie_factor * (load<V>(xnorm + r * W) + max_norm_sq);
+      tie = (second[r] - best[r]) <= limit;
+    }
     for (std::size_t l = 0; l < W; ++l) {
       best_out[r * W + l] = best[r][l];
       second_out[r * W + l] = second[r][l];
       idx_out[r * W + l] = static_cast<std::int32_t>(idx[r][l]);
+      tie_out[r * W + l] = tie[l] != 0;
     }
   }
 }
@@ -274,27 +288,30 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
   alignas(64) T best[G];
   alignas(64) T second[G];
   alignas(64) std::int32_t idx[G];
-  // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h);
+  alignas(64) std::uint8_t tie[G];
+  // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h),
+  // taken as 2 (||x'||^2 + max||c'||^2) >= (||x'|| + max||c'||)^2 to avoid a square root;
   // ||x'||^2 itself is computed in T, hence the 1% margin.
   const double bound_factor = 1.01 * 2.0 * double(d + 4) * double(unit_roundoff<T>());
+  const T tie_factor = T(2.0 * bound_factor);
+  const double max_norm_sq = c.max_norm * c.max_norm;
   // The same for one squared distance ||x'||^2 + 2 score, as used for lower bounds: the score's
   // error, the row norm's (computed in T) and the rounding of the shifted coordinates.
-  const double single_factor = 2.0 * bound_factor;
+  const double single_factor = 2.0 * 2.0 * bound_factor;
   double inertia = 0;
   std::size_t n_changed = 0, n_rescored = 0;
   for (std::size_t g0 = 0; g0 < task.rows; g0 += G) {
     const std::size_t gr = task.rows - g0 < G ? task.rows - g0 : G;
     const T* X = task.X + g0 * d;
     pack_group(c, X, gr, s);
-    argmin_group<T, kDotMode>(c, s.xt, best, second, idx);
+    argmin_group<T, kDotMode>(c, s.xt, s.xnorm_t, tie_factor, best, second, idx, tie);
     for (std::size_t r = 0; r < gr; ++r) {
       const T* x = X + r * d;
       std::int32_t label = idx[r];
       T dist = 0;
       const std::size_t i = g0 + r;
       if constexpr (kDotMode) {
-        const double reach = __builtin_sqrt(s.xnorm[r]) + c.max_norm;
-        const bool near_tie = double(second[r]) - double(best[r]) <= bound_factor * reach * reach;
+        const bool near_tie = tie[r] != 0;
         if (near_tie) {
           label = naive_argmin(c, x, &dist);
           ++n_rescored;
@@ -305,7 +322,7 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
           task.upper_sq[i] = sq_distance_f64(x, c.rows + std::size_t(label) * d, d);
           // Every other center scored >= second (or, after a re-score, >= best) in the dot form.
           const double base = double(near_tie ? best[r] : second[r]);
-          const double lower = s.xnorm[r] + 2.0 * base - single_factor * reach * reach;
+          const double lower = s.xnorm[r] + 2.0 * base - single_factor * (s.xnorm[r] + max_norm_sq);
           task.lower_sq[i] = lower > 0 ? lower : 0.0;
         }
       } else {
