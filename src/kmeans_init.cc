@@ -29,17 +29,6 @@ void copy_row(MatrixView<T> X, std::size_t i, double* out) {
   for (std::size_t j = 0; j < X.cols; ++j) out[j] = double(x[j]);
 }
 
-// Squared distance in float64 between a row of X and a center.
-template <class T>
-double sq_distance(const T* x, const double* c, std::size_t d) {
-  double s = 0;
-  for (std::size_t j = 0; j < d; ++j) {
-    const double diff = double(x[j]) - c[j];
-    s += diff * diff;
-  }
-  return s;
-}
-
 // Draws an index with probability proportional to value(i), given per-block sums of the values
 // (blocks of kRowBlock rows): a scan over block sums, then over one block. `target` is in
 // [0, sum of block sums). Rounding may carry the target past the end; the last row with a
@@ -116,18 +105,27 @@ void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n
   copy_row(X, first, centers);
 
   // closest[i]: squared distance of row i to its closest chosen center; pot: weighted sum.
+  // Distances come from the SIMD kernel (the same as for the candidates below).
   std::vector<double> closest(n);
+  const auto sq_distances = kernels::kernels().sq_distances<T>();
   auto update_closest = [&](const double* center, bool first_center) {
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (std::size_t b = 0; b < n_blocks; ++b) {
-      const std::size_t r1 = std::min(n, (b + 1) * kRowBlock);
-      double sum = 0;
-      for (std::size_t i = b * kRowBlock; i < r1; ++i) {
-        const double dist = sq_distance(X.row(i), center, d);
-        if (first_center || dist < closest[i]) closest[i] = dist;
-        sum += weight(i) * closest[i];
+    const auto packed = pack_for<T>(MatrixView<double>{center, 1, d});
+    const auto view = packed.view();
+#pragma omp parallel num_threads(nt)
+    {
+      std::vector<T> dist(kRowBlock);
+#pragma omp for schedule(static)
+      for (std::size_t b = 0; b < n_blocks; ++b) {
+        const std::size_t r0 = b * kRowBlock, rows = std::min(kRowBlock, n - r0);
+        sq_distances(view, X.row(r0), rows, dist.data());
+        double sum = 0;
+        for (std::size_t i = r0; i < r0 + rows; ++i) {
+          const double dist_i = double(dist[i - r0]);
+          if (first_center || dist_i < closest[i]) closest[i] = dist_i;
+          sum += weight(i) * closest[i];
+        }
+        block_sums[b] = sum;
       }
-      block_sums[b] = sum;
     }
     double pot = 0;
     for (double s : block_sums) pot += s;
@@ -139,7 +137,6 @@ void init_kmeans_plusplus(MatrixView<T> X, const T* sample_weight, std::size_t n
   std::vector<double> candidates(n_trials * d);
   std::vector<std::size_t> candidate_ids(n_trials);
   std::vector<double> block_pots(n_blocks * n_trials);
-  const auto sq_distances = kernels::kernels().sq_distances<T>();
   for (std::size_t c = 1; c < n_clusters; ++c) {
     for (std::size_t t = 0; t < n_trials; ++t) {
       candidate_ids[t] = pot > 0 ? draw_proportional(block_sums, n, rng.uniform() * pot,

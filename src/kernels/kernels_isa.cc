@@ -142,17 +142,26 @@ void pack_group(const CentersView<T>& c, const T* X, std::size_t gr, GroupScratc
   constexpr std::size_t G = kGroup<T>;
   const std::size_t d = c.d;
   const bool dot = c.mode == ScoreMode::kDot;
-  for (std::size_t r = 0; r < G; ++r) {
-    if (r >= gr) {
-      for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = 0;
-      s.xnorm[r] = 0;
-      continue;
+  // Short rows: feature-major order, each output row of xt written contiguously (measured
+  // faster for d <= 4). Long rows: row-major order, each input row read contiguously.
+  if (d > 4) {
+    for (std::size_t r = 0; r < G; ++r) {
+      const T* x = X + r * d;
+      for (std::size_t j = 0; j < d; ++j) {
+        s.xt[j * G + r] = r < gr ? x[j] - (dot ? c.shift[j] : T(0)) : T(0);
+      }
     }
-    const T* x = X + r * d;
-    if (dot) {
-      for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = x[j] - c.shift[j];
-    } else {
-      for (std::size_t j = 0; j < d; ++j) s.xt[j * G + r] = x[j];
+  } else if (gr == G) {
+    for (std::size_t j = 0; j < d; ++j) {
+      const T shift = dot ? c.shift[j] : T(0);
+      T* out = s.xt + j * G;
+      for (std::size_t r = 0; r < G; ++r) out[r] = X[r * d + j] - shift;
+    }
+  } else {
+    for (std::size_t j = 0; j < d; ++j) {
+      const T shift = dot ? c.shift[j] : T(0);
+      T* out = s.xt + j * G;
+      for (std::size_t r = 0; r < G; ++r) out[r] = r < gr ? X[r * d + j] - shift : T(0);
     }
   }
   if (dot) {
