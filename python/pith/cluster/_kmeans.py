@@ -73,9 +73,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         does not center X in place), so no copy is needed either way.
 
     algorithm : {"lloyd", "elkan"}, default="lloyd"
-        pith implements Lloyd's algorithm. ``"elkan"`` is accepted for compatibility and runs
-        Lloyd: Elkan's algorithm is an acceleration of Lloyd's that computes the same iterations,
-        so the results are those scikit-learn's Elkan would give, to rounding.
+        Both compute Lloyd's iterations and give the same labels and centers. pith decides per
+        fit whether per-sample distance bounds (Hamerly's acceleration, the bounds idea behind
+        Elkan's algorithm) skip work: with many clusters and data whose samples keep their
+        cluster, most distance computations are proven unnecessary; on data without cluster
+        structure the bounds are dropped again. ``"elkan"`` is accepted for compatibility.
 
     n_threads : int or None, default=None
         Threads used by fit, predict, transform and score. None uses all available cores.
