@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${PITH_VENV:-$ROOT/.venv}
 JOBS=${PITH_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
-  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev)
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format)
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -55,8 +55,20 @@ setup() {
 }
 
 run_tests() {
+  log "formatting (clang-format, .clang-format at the root)"
+  (cd "$ROOT" && git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror)
   log "C++ tests (release)"
   ctest --test-dir "$ROOT/build" --output-on-failure -j "$JOBS"
+  # The CPU differs between machines: run the K-Means suite on every kernel set this one has.
+  local isas=(generic) flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo)
+  [[ $flags == *" avx2 "* && $flags == *" fma "* ]] && isas+=(avx2)
+  [[ $flags == *" avx512f "* && $flags == *" avx512dq "* && $flags == *" avx512bw "* &&
+    $flags == *" avx512vl "* ]] && isas+=(avx512)
+  for isa in "${isas[@]}"; do
+    log "K-Means tests with the $isa kernels"
+    PITH_ISA=$isa "$ROOT/build/tests/cpp/test_kmeans" --gtest_brief=1
+  done
   log "Python tests"
   (cd "$ROOT" && PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pytest -q tests/python)
   log "C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
