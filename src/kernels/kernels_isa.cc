@@ -135,6 +135,31 @@ struct GroupScratch {
   GroupScratch& operator=(const GroupScratch&) = delete;
 };
 
+// In-register transpose of a W x W block (block[i] = row i in, feature i out): log2(W) rounds,
+// round `Step` exchanging that bit of the row index with the same bit of the lane index. Steps
+// are template arguments so that every loop unrolls and the block stays in registers.
+template <class T, std::size_t Step = 1>
+inline void transpose_block(typename Simd<T>::V (&block)[kLanes<T>]) {
+  using V = typename Simd<T>::V;
+  using I = typename Simd<T>::I;
+  using Lane = typename Simd<T>::Lane;
+  constexpr std::size_t W = kLanes<T>;
+  I take_lo, take_hi;
+#pragma GCC unroll 16
+  for (std::size_t l = 0; l < W; ++l) {
+    take_lo[l] = static_cast<Lane>((l & Step) ? W + l - Step : l);
+    take_hi[l] = static_cast<Lane>((l & Step) ? W + l : l + Step);
+  }
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < W; ++i) {
+    if (i & Step) continue;
+    const V a = block[i], b = block[i + Step];
+    block[i] = __builtin_shuffle(a, b, take_lo);
+    block[i + Step] = __builtin_shuffle(a, b, take_hi);
+  }
+  if constexpr (Step * 2 < W) transpose_block<T, Step * 2>(block);
+}
+
 // Transposes rows [0, gr) of X into xt (feature-major); pads the group with zero rows. In kDot
 // mode the data mean is subtracted and ||x'||^2 recorded.
 template <class T>
@@ -142,9 +167,32 @@ void pack_group(const CentersView<T>& c, const T* X, std::size_t gr, GroupScratc
   constexpr std::size_t G = kGroup<T>;
   const std::size_t d = c.d;
   const bool dot = c.mode == ScoreMode::kDot;
+  constexpr std::size_t W = kLanes<T>;
+  // Full groups with rows of at least W features: W x W blocks transposed in registers.
   // Short rows: feature-major order, each output row of xt written contiguously (measured
-  // faster for d <= 4). Long rows: row-major order, each input row read contiguously.
-  if (d > 4) {
+  // faster for d <= 4). Otherwise row-major order, each input row read contiguously.
+  if (gr == G && d >= W) {
+    using V = typename Simd<T>::V;
+    const std::size_t d_blocks = d / W * W;
+    for (std::size_t r0 = 0; r0 < G; r0 += W) {
+      for (std::size_t j0 = 0; j0 < d_blocks; j0 += W) {
+        V block[W];
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < W; ++i) block[i] = load<V>(X + (r0 + i) * d + j0);
+        transpose_block<T>(block);
+#pragma GCC unroll 16
+        for (std::size_t i = 0; i < W; ++i) {
+          V v = block[i];
+          if (dot) v -= c.shift[j0 + i];
+          std::memcpy(s.xt + (j0 + i) * G + r0, &v, sizeof(V));
+        }
+      }
+      for (std::size_t j = d_blocks; j < d; ++j) {
+        const T shift = dot ? c.shift[j] : T(0);
+        for (std::size_t i = 0; i < W; ++i) s.xt[j * G + r0 + i] = X[(r0 + i) * d + j] - shift;
+      }
+    }
+  } else if (d > 4) {
     for (std::size_t r = 0; r < G; ++r) {
       const T* x = X + r * d;
       for (std::size_t j = 0; j < d; ++j) {
@@ -168,7 +216,6 @@ void pack_group(const CentersView<T>& c, const T* X, std::size_t gr, GroupScratc
     // ||x'||^2 across the rows of the group, vectorised (a per-row scalar sum is a latency chain
     // of d dependent additions). Only feeds the rounding bound, so T precision is enough.
     using V = typename Simd<T>::V;
-    constexpr std::size_t W = kLanes<T>;
     V norm[kRowVecs] = {};
     for (std::size_t j = 0; j < d; ++j) {
       for (std::size_t q = 0; q < kRowVecs; ++q) {
