@@ -1,6 +1,7 @@
 // K-Means fit: input checks, n_init runs of initialisation + Lloyd iterations, empty clusters.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -151,6 +152,7 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
       bounded_steps = 0;
     }
     detail::PassResult pass;
+    const bool used_bounds = bounded.has_value();  // bounded steps compute no inertia
     if (bounded) {
       pass = bounded->step(current, r.labels.data());
       // The first bounded step scans everything by construction; judge the ones after it.
@@ -178,7 +180,10 @@ RunResult lloyd(MatrixView<T> X, const T* sample_weight, std::vector<double> cen
       }
     }
     centers.swap(next);
-    if (params.on_iteration) params.on_iteration(run, it, pass.stats.inertia);
+    if (params.on_iteration) {
+      params.on_iteration(
+          run, it, used_bounds ? std::numeric_limits<double>::quiet_NaN() : pass.stats.inertia);
+    }
     if (pass.n_changed == 0) break;  // labels are stable: the centers are a fixed point
     if (shift <= tol) break;
   }

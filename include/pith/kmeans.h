@@ -38,7 +38,9 @@ struct KMeansParams {
   std::uint64_t random_state = 0;
   int n_threads = 0;  // <= 0: all cores
   KMeansAlgorithm algorithm = KMeansAlgorithm::kAuto;
-  // Called after every Lloyd iteration of every run (run, iteration, inertia); may be empty.
+  // Called after every Lloyd iteration of every run (run from 0, iteration from 1, inertia of
+  // the step's labels against the centers they were assigned to); may be empty. Setting it makes
+  // kAuto take full passes (which compute the inertia); under kHamerly the inertia is NaN.
   std::function<void(int, int, double)> on_iteration;
 };
 

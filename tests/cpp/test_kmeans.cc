@@ -224,6 +224,34 @@ TEST(KMeans, KMeansPlusPlusFindsSeparatedBlobs) {
   EXPECT_LT(fit.model.inertia, double(n) * 0.01 * 0.01 * 2 * 2);
 }
 
+TEST(KMeans, ProgressReportsEveryIterationWithItsInertia) {
+  const std::size_t d = 64, k = 40;
+  const auto X = random_blobs<double>(4000, d, k, 32.0, 0.0, 5);
+  const auto init = first_rows(X, d, k);
+  KMeansParams p;
+  p.n_clusters = k;
+  p.init = KMeansInit::kExplicit;
+  p.tol = 0;
+  p.max_iter = 8;
+  std::vector<double> reported;
+  p.on_iteration = [&](int run, int iteration, double inertia) {
+    EXPECT_EQ(run, 0);
+    EXPECT_EQ(iteration, static_cast<int>(reported.size()) + 1);
+    reported.push_back(inertia);
+  };
+  const auto fit = fit_kmeans(view(X, d), p, nullptr, init.data());  // kAuto: full passes
+  ASSERT_EQ(reported.size(), static_cast<std::size_t>(fit.model.n_iter));
+  for (double inertia : reported) EXPECT_TRUE(std::isfinite(inertia) && inertia > 0);
+  // Lloyd never increases the inertia from one step to the next.
+  for (std::size_t i = 1; i < reported.size(); ++i)
+    EXPECT_LE(reported[i], reported[i - 1] * (1 + 1e-12));
+  reported.clear();
+  p.algorithm = KMeansAlgorithm::kHamerly;
+  fit_kmeans(view(X, d), p, nullptr, init.data());
+  ASSERT_FALSE(reported.empty());
+  for (double inertia : reported) EXPECT_TRUE(std::isnan(inertia));
+}
+
 TEST(KMeans, NInitKeepsTheBestRun) {
   const auto X = random_blobs<double>(2000, 2, 8, 2.0, 0.0, 6);
   KMeansParams p;
