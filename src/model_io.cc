@@ -9,7 +9,6 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -23,7 +22,9 @@
 #include <vector>
 
 #include "crc32.h"
+#include "file_descriptor.h"
 #include "pith/error.h"
+#include "pith/file_io.h"
 #include "pith/model.pb.h"
 #include "pith/version.h"
 
@@ -260,47 +261,6 @@ pb::Model to_message(const Model& model) {
   throw Error(ErrorCode::kIO, path.string() + ": " + what + ": " + std::strerror(err));
 }
 
-// Owns a file descriptor; close() reports the error that a destructor would have to swallow.
-class File {
- public:
-  explicit File(int fd) : fd_(fd) {}
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  ~File() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int close() {
-    if (fd_ < 0) return 0;
-    return ::close(std::exchange(fd_, -1)) == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
-
-// Returns 0 or the errno of the failing write.
-int write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
-}
-
-// Makes a rename durable. Best effort: some file systems cannot fsync a directory, and by now the
-// new file is in place either way.
-void sync_directory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 // How many bytes a file starting with `head` should have, by its header: 0 as soon as `head`
 // shows it is no 1.x pith file (parse_model then needs no more to say why), SIZE_MAX while the
 // header is incomplete.
@@ -320,7 +280,7 @@ std::size_t declared_file_size(std::string_view head) {
 // pipe, /dev/zero, a file too large to be a model) is read only until its first bytes show it is
 // not a model or it passes the size its header declares, so a wrong path costs one read.
 std::string read_file(const std::filesystem::path& path) {
-  File file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  detail::File file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.get() < 0) fail_io(path, "cannot open model file", errno);
   struct stat info {};
   if (::fstat(file.get(), &info) != 0) fail_io(path, "cannot stat model file", errno);
@@ -413,29 +373,7 @@ Model parse_model(std::string_view bytes, std::vector<std::string>* warnings) {
 
 void save_model(const Model& model, const std::filesystem::path& path) {
   const std::string bytes = serialize_model(model);  // an invalid model touches no file
-  std::filesystem::path tmp = path;
-  // pid + a process-wide counter: concurrent saves of one path never share a temporary file.
-  static std::atomic<unsigned> save_counter{0};
-  tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(save_counter++);
-  // O_TRUNC rather than O_EXCL: a temporary file left by a crashed process with our pid is stale.
-  File file(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (file.get() < 0) fail_io(path, "cannot create " + tmp.string(), errno);
-  // From here on the temporary file is ours: every failure removes it, and `path` is untouched.
-  const auto fail = [&](const char* what, int err) {
-    file.close();
-    ::unlink(tmp.c_str());
-    fail_io(path, what + tmp.string(), err);
-  };
-  if (const int err = write_all(file.get(), bytes)) fail("cannot write ", err);
-  // fsync before rename: otherwise a crash can leave `path` naming a file whose data never landed.
-  if (::fsync(file.get()) != 0) fail("cannot flush ", errno);
-  if (const int err = file.close()) fail("cannot close ", err);  // NFS reports write errors here
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail_io(path, "cannot rename " + tmp.string() + " to it", err);
-  }
-  sync_directory(path.parent_path());
+  write_file_atomically(path, bytes);
 }
 
 Model load_model(const std::filesystem::path& path, std::vector<std::string>* warnings) {

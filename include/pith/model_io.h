@@ -23,8 +23,8 @@ std::string serialize_model(const Model& model);
 // loads, with a message appended to `warnings` (if given).
 Model parse_model(std::string_view bytes, std::vector<std::string>* warnings = nullptr);
 
-// Atomic save: writes `path`.tmp.<pid>.<n> next to `path`, flushes it, then renames over `path`;
-// on failure the previous file (if any) is left untouched. Throws kIO with the OS reason.
+// Atomic save through write_file_atomically (pith/file_io.h): on failure the previous file (if
+// any) is left untouched and no temporary file remains. Throws kIO with the OS reason.
 void save_model(const Model& model, const std::filesystem::path& path);
 
 Model load_model(const std::filesystem::path& path, std::vector<std::string>* warnings = nullptr);
