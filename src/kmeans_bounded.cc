@@ -35,6 +35,8 @@ float round_down(double v) {
   return f;
 }
 
+// Twin of split_sq_distance<double> in src/kernels/kernels_isa.cc, which cannot be shared: the
+// per-ISA files use no function compiled elsewhere (see CentersView in kernels.h).
 template <class T>
 double sq_distance(const T* x, const T* c, std::size_t d) {
   double s[4] = {0, 0, 0, 0};
@@ -118,25 +120,32 @@ PassResult BoundedAssigner<T>::step(MatrixView<double> centers, std::int32_t* la
     std::vector<std::int32_t> batch_labels(kScanBatch);
     std::vector<double> up(std::max(kScanBatch, kRowBlock)), lo(std::max(kScanBatch, kRowBlock));
 
-    // Re-scores the gathered rows with the SIMD kernel and refreshes their bounds.
-    auto scan = [&]() {
+    // Scores rows with the SIMD kernel (labels updated in place) and records their new bounds;
+    // bound_index(b) is the row of X that the b-th scored row is.
+    auto score = [&](const T* first_row, std::size_t count, std::int32_t* row_labels,
+                     auto bound_index) {
       kernels::AssignTask<T> task;
-      task.X = batch.data();
-      task.rows = batch_rows.size();
-      task.labels = batch_labels.data();
+      task.X = first_row;
+      task.rows = count;
+      task.labels = row_labels;
       task.upper_sq = up.data();
       task.lower_sq = lo.data();
       task.want_inertia = false;
       assign(view, task);
       out.n_changed += task.n_changed;
       out.n_rescored += task.n_rescored;
-      out.n_scanned += batch_rows.size();
-      for (std::size_t b = 0; b < batch_rows.size(); ++b) {
-        const std::size_t i = batch_rows[b];
-        labels[i] = batch_labels[b];
+      out.n_scanned += count;
+      for (std::size_t b = 0; b < count; ++b) {
+        const std::size_t i = bound_index(b);
         upper_[i] = round_up(std::sqrt(up[b]) * (1 + margin_));
         lower_[i] = round_down(std::sqrt(lo[b]) * (1 - margin_));
       }
+    };
+    // Re-scores the rows gathered into `batch` and writes their labels back.
+    auto scan = [&]() {
+      score(batch.data(), batch_rows.size(), batch_labels.data(),
+            [&](std::size_t b) { return batch_rows[b]; });
+      for (std::size_t b = 0; b < batch_rows.size(); ++b) labels[batch_rows[b]] = batch_labels[b];
       batch_rows.clear();
     };
 
@@ -144,21 +153,8 @@ PassResult BoundedAssigner<T>::step(MatrixView<double> centers, std::int32_t* la
     for (std::size_t b = b0; b < b1; ++b) {
       const std::size_t r0 = b * kRowBlock, r1 = std::min(n, r0 + kRowBlock);
       if (first_) {
-        kernels::AssignTask<T> task;
-        task.X = X_.row(r0);
-        task.rows = r1 - r0;
-        task.labels = labels + r0;
-        task.upper_sq = up.data();
-        task.lower_sq = lo.data();
-        task.want_inertia = false;
-        assign(view, task);
-        out.n_changed += task.n_changed;
-        out.n_rescored += task.n_rescored;
-        out.n_scanned += r1 - r0;
-        for (std::size_t i = r0; i < r1; ++i) {
-          upper_[i] = round_up(std::sqrt(up[i - r0]) * (1 + margin_));
-          lower_[i] = round_down(std::sqrt(lo[i - r0]) * (1 - margin_));
-        }
+        score(X_.row(r0), r1 - r0, labels + r0,
+              [&](std::size_t in_block) { return r0 + in_block; });
       } else {
         for (std::size_t i = r0; i < r1; ++i) {
           const std::size_t a = std::size_t(labels[i]);

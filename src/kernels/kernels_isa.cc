@@ -72,39 +72,21 @@ inline T naive_sq_distance(const T* x, const T* c, std::size_t d) {
   return s;
 }
 
-// The same distance with four partial sums: no long dependency chain, for the inertia only
-// (labels always come from the naive order).
-template <class T>
-inline T split_sq_distance(const T* x, const T* c, std::size_t d) {
-  T s[4] = {0, 0, 0, 0};
+// The same distance with four partial sums (no long dependency chain), accumulated in Acc: T for
+// the inertia, float64 for bounds, which need it accurate to a few float64 ulps whatever T is.
+// Labels always come from the naive order.
+template <class Acc, class T>
+inline Acc split_sq_distance(const T* x, const T* c, std::size_t d) {
+  Acc s[4] = {0, 0, 0, 0};
   std::size_t j = 0;
   for (; j + 4 <= d; j += 4) {
     for (std::size_t q = 0; q < 4; ++q) {
-      const T diff = x[j + q] - c[j + q];
+      const Acc diff = Acc(x[j + q]) - Acc(c[j + q]);
       s[q] += diff * diff;
     }
   }
   for (; j < d; ++j) {
-    const T diff = x[j] - c[j];
-    s[0] += diff * diff;
-  }
-  return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-// Squared distance accumulated in float64 from T values (four partial sums): bounds need it
-// accurate to a few float64 ulps, whatever T is.
-template <class T>
-inline double sq_distance_f64(const T* x, const T* c, std::size_t d) {
-  double s[4] = {0, 0, 0, 0};
-  std::size_t j = 0;
-  for (; j + 4 <= d; j += 4) {
-    for (std::size_t q = 0; q < 4; ++q) {
-      const double diff = double(x[j + q]) - double(c[j + q]);
-      s[q] += diff * diff;
-    }
-  }
-  for (; j < d; ++j) {
-    const double diff = double(x[j]) - double(c[j]);
+    const Acc diff = Acc(x[j]) - Acc(c[j]);
     s[0] += diff * diff;
   }
   return (s[0] + s[1]) + (s[2] + s[3]);
@@ -372,10 +354,10 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
           label = naive_argmin(c, x, &dist);
           ++n_rescored;
         } else if (task.want_inertia) {
-          dist = split_sq_distance(x, c.rows + std::size_t(label) * d, d);
+          dist = split_sq_distance<T>(x, c.rows + std::size_t(label) * d, d);
         }
         if (task.upper_sq) {
-          task.upper_sq[i] = sq_distance_f64(x, c.rows + std::size_t(label) * d, d);
+          task.upper_sq[i] = split_sq_distance<double>(x, c.rows + std::size_t(label) * d, d);
           // Every other center scored >= second (or, after a re-score, >= best) in the dot form.
           const double base = double(near_tie ? best[r] : second[r]);
           const double lower = s.xnorm[r] + 2.0 * base - single_factor * (s.xnorm[r] + max_norm_sq);
@@ -384,7 +366,7 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
       } else {
         dist = best[r];
         if (task.upper_sq) {
-          task.upper_sq[i] = sq_distance_f64(x, c.rows + std::size_t(label) * d, d);
+          task.upper_sq[i] = split_sq_distance<double>(x, c.rows + std::size_t(label) * d, d);
           task.lower_sq[i] = 0.0;  // the direct form tracks no runner-up: no pruning, still exact
         }
       }
