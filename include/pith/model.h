@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "pith/kmeans.h"
+#include "pith/linear.h"
 #include "pith/matrix.h"
+#include "pith/preprocessing.h"
 
 namespace pith {
 
@@ -19,8 +21,24 @@ struct InputSchema {
   std::vector<std::string> feature_names;  // empty, or exactly n_features names
 };
 
+// One step of a pipeline: any estimator kind but a pipeline. Every step but the last transforms.
+using StepEstimator = std::variant<KMeansModel, LinearRegressionModel, LogisticRegressionModel,
+                                   StandardScalerModel, MinMaxScalerModel>;
+
+struct PipelineStep {
+  std::string name;  // scikit-learn's step name, e.g. "standardscaler"; informative
+  StepEstimator estimator;
+};
+
+// A chain of transformers ending in any step: predictions are the last step's on the input
+// transformed by all the others (scikit-learn's Pipeline). At least two steps.
+struct PipelineModel {
+  std::vector<PipelineStep> steps;
+};
+
 // Every estimator kind the format can hold. New kinds are appended (never reordered).
-using Estimator = std::variant<KMeansModel>;
+using Estimator = std::variant<KMeansModel, LinearRegressionModel, LogisticRegressionModel,
+                               StandardScalerModel, MinMaxScalerModel, PipelineModel>;
 
 struct Model {
   InputSchema input;
@@ -28,8 +46,10 @@ struct Model {
   std::string producer;  // the software that wrote the file, e.g. "pith 0.1.0"
 };
 
-// Short, stable kind name used in files' metadata, the CLI and errors: "kmeans".
+// Short, stable kind name used in files' metadata, the CLI and errors: "kmeans",
+// "linear_regression", "logistic_regression", "standard_scaler", "min_max_scaler", "pipeline".
 const char* estimator_kind(const Estimator& estimator);
+const char* estimator_kind(const StepEstimator& estimator);
 
 // Checks internal consistency (sizes, finite parameters, schema vs estimator); throws
 // pith::Error(kFormat) describing the first problem. Loaders call it on everything they read.
