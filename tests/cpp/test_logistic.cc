@@ -174,8 +174,10 @@ TEST(LogisticFit, WeightTwoEqualsADuplicatedRow) {
                                          data.y.data(), 2, weights.data());
   const auto b =
       fit_logistic_regression(params, MatrixView<double>{dup.X.data(), dup.n, 3}, dup.y.data(), 2);
-  for (std::size_t i = 0; i < a.coef.size(); ++i) EXPECT_NEAR(a.coef[i], b.coef[i], 1e-8);
-  EXPECT_NEAR(a.intercept[0], b.intercept[0], 1e-8);
+  // Both stop within the solver's tolerance of the same optimum (a mishandled weight would move
+  // it by ~1e-2).
+  for (std::size_t i = 0; i < a.coef.size(); ++i) EXPECT_NEAR(a.coef[i], b.coef[i], 1e-6);
+  EXPECT_NEAR(a.intercept[0], b.intercept[0], 1e-6);
 }
 
 TEST(LogisticFit, MaxIterReportsNotConverged) {
