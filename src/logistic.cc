@@ -19,13 +19,13 @@
 #include "pith/kmeans.h"
 #include "pith/linear.h"
 #include "pith/threading.h"
+#include "vmath.h"
 
 namespace pith {
 namespace {
 
 // Rows per block: the block's scores and (for float32) its float64 copy stay in L2.
 constexpr std::size_t kBlockRows = 512;
-
 
 // Loops the compiler vectorises, built for AVX-512, AVX2 and baseline x86-64 and chosen when
 // the library loads (GCC function multiversioning): no -march flag, any x86-64 runs it.
@@ -44,13 +44,16 @@ PITH_CLONES double binary_block(const double* X, std::size_t rows, std::size_t d
     r[i] = z;
   }
   double loss = 0.0;
+#pragma omp simd reduction(+ : loss)
   for (std::size_t i = 0; i < rows; ++i) {
     const double z = r[i];
     const double s = sw != nullptr ? sw[i] : 1.0;
     const double target = y[i] == 1 ? 1.0 : 0.0;
-    const double e = std::exp(-std::abs(z));  // in (0, 1]: no overflow on either side
-    loss += s * (std::max(z, 0.0) + std::log1p(e) - target * z);
-    const double p = z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    // exp(-|z|) is in (0, 1]: no overflow on either side of 0.
+    const double e = detail::exp_nonpositive(-std::abs(z));
+    loss += s * ((z > 0 ? z : 0.0) + detail::log1p_unit(e) -
+                 target * z);  // no std::max: it takes addresses and stops vectorisation
+    const double p = (z >= 0 ? 1.0 : e) / (1.0 + e);
     r[i] = s * (p - target);
   }
   double intercept = 0.0;
@@ -70,9 +73,9 @@ double multinomial_block(const double* X, std::size_t rows, std::size_t d, const
                          std::size_t K, const std::int32_t* y, const double* sw, double* Z,
                          double* G) {
   const std::size_t ldw = d + 1;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
-              static_cast<int>(K), static_cast<int>(d), 1.0, X, static_cast<int>(d), W,
-              static_cast<int>(ldw), 0.0, Z, static_cast<int>(K));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(K),
+              static_cast<int>(d), 1.0, X, static_cast<int>(d), W, static_cast<int>(ldw), 0.0, Z,
+              static_cast<int>(K));
   double loss = 0.0;
   for (std::size_t i = 0; i < rows; ++i) {
     double* z = Z + i * K;
