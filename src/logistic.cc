@@ -68,6 +68,11 @@ PITH_CLONES double binary_block(const double* X, std::size_t rows, std::size_t d
   return loss;
 }
 
+PITH_CLONES void exp_in_place(double* v, std::size_t n) {
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) v[i] = detail::exp_nonpositive(v[i]);
+}
+
 // More classes: scores and gradient are small GEMMs (BLAS), softmax in between. Z is rows x K.
 double multinomial_block(const double* X, std::size_t rows, std::size_t d, const double* W,
                          std::size_t K, const std::int32_t* y, const double* sw, double* Z,
@@ -76,16 +81,23 @@ double multinomial_block(const double* X, std::size_t rows, std::size_t d, const
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(K),
               static_cast<int>(d), 1.0, X, static_cast<int>(d), W, static_cast<int>(ldw), 0.0, Z,
               static_cast<int>(K));
+  // Shift every row by its largest score, then exponentiate the whole block
+  // in one flat loop: every argument is <= 0, and the loop runs in SIMD lanes.
   double loss = 0.0;
   for (std::size_t i = 0; i < rows; ++i) {
     double* z = Z + i * K;
-    const double s = sw != nullptr ? sw[i] : 1.0;
     for (std::size_t k = 0; k < K; ++k) z[k] += W[k * ldw + d];
     const double top = *std::max_element(z, z + K);
-    const double label_score = z[y[i]];
+    loss -= (sw != nullptr ? sw[i] : 1.0) * (z[y[i]] - top);
+    for (std::size_t k = 0; k < K; ++k) z[k] -= top;
+  }
+  exp_in_place(Z, rows * K);
+  for (std::size_t i = 0; i < rows; ++i) {
+    double* z = Z + i * K;
+    const double s = sw != nullptr ? sw[i] : 1.0;
     double sum = 0.0;
-    for (std::size_t k = 0; k < K; ++k) sum += (z[k] = std::exp(z[k] - top));
-    loss += s * (top + std::log(sum) - label_score);
+    for (std::size_t k = 0; k < K; ++k) sum += z[k];
+    loss += s * std::log(sum);  // the loss is log(sum exp z) - z_y = log(sum) - (z_y - top)
     const double scale = s / sum;
     for (std::size_t k = 0; k < K; ++k) z[k] *= scale;
     z[y[i]] -= s;
