@@ -64,5 +64,6 @@ inline const T* weights_or_null(const nb::object& sample_weight, std::size_t row
 void bind_kmeans(nb::module_& m);
 void bind_models(nb::module_& m);
 void bind_linear(nb::module_& m);
+void bind_distributed(nb::module_& m);
 
 }  // namespace pith::python
