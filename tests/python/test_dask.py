@@ -111,9 +111,10 @@ def test_kmeans_model_saves_loads_and_predicts_lazily(client, tmp_path):
     np.testing.assert_array_equal(loaded.cluster_centers_, km.cluster_centers_)
     lazy = km.predict(chunked(X, PARTITIONS["seventeen"]))
     assert isinstance(lazy, da.Array)
-    np.testing.assert_array_equal(lazy.compute(), loaded.predict(X))
+    named = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    np.testing.assert_array_equal(lazy.compute(), loaded.predict(named))
     distances = km.transform(chunked(X, PARTITIONS["uneven_with_empty"]))
-    np.testing.assert_allclose(distances.compute(), loaded.transform(X), rtol=1e-12)
+    np.testing.assert_allclose(distances.compute(), loaded.transform(named), rtol=1e-12)
 
 
 def test_numpy_input_fits_locally(client):
@@ -192,7 +193,8 @@ def test_logistic_weights_and_dataframes(client, tmp_path):
     assert list(dist.feature_names_in_) == list("abcd")
     dist.save(tmp_path / "lr.pith")
     loaded = pith.load(tmp_path / "lr.pith")
-    np.testing.assert_array_equal(loaded.predict(X), dist.predict(frame).compute())
+    named = pd.DataFrame(X, columns=list("abcd"))
+    np.testing.assert_array_equal(loaded.predict(named), dist.predict(frame).compute())
 
 
 def test_logistic_single_class_is_refused(client):
