@@ -76,7 +76,7 @@ def main() -> None:
     n, d, k = (200_000, 10, 8) if args.quick else (2_000_000, 10, 8)
     chunk = n // 8
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster):
+                      dashboard_address=":0") as cluster, Client(cluster):
         rng = da.random.default_rng(0)
         X = rng.normal(size=(n, d), chunks=(chunk, d)) + (rng.integers(0, k, size=(n, 1),
                                                                       chunks=(chunk, 1)) * 3.0)

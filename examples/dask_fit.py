@@ -36,7 +36,7 @@ def main() -> None:
     X = np.vstack([rng.normal(loc=c, size=(args.n // 4, 5)) for c in (0, 4, 8, 12)])
     y = (X.sum(axis=1) + rng.logistic(size=len(X)) > 30).astype(np.int64)
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         print(f"cluster: {len(client.scheduler_info()['workers'])} workers")
         dX = da.from_array(X, chunks=(len(X) // 8, 5))

@@ -36,6 +36,15 @@ def as_matrix(X):
     dataframe (or None)."""
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_dask_array"):  # a dask dataframe
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        bad = [str(col) for col, dtype in X.dtypes.items()
+               if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))]
+        if bad:
+            raise ValueError(
+                f"the dataframe has non-numeric columns {bad} (dtypes "
+                f"{[str(X.dtypes[b]) for b in bad]}); encode or drop them first"
+            )
         names = [str(c) for c in X.columns]
         X = X.to_dask_array(lengths=True)
     elif not isinstance(X, da.Array):
@@ -86,19 +95,30 @@ def compute(*objects):
 
 
 def finite_stats(X) -> tuple[int, np.ndarray]:
-    """Row count and column means of X, after checking every value is finite (one pass)."""
+    """Row count and column means of X, after checking every partition: its column count and
+    finite values (one pass). Errors name the partition and the row within X."""
+    d = X.shape[1]
 
-    def chunk(b):
-        if not np.all(np.isfinite(b)):
-            bad = np.argwhere(~np.isfinite(b))[0]
+    def chunk(b, index, offset):
+        b = np.asarray(b)
+        if b.ndim != 2 or b.shape[1] != d:
             raise ValueError(
-                "Input X contains NaN or infinity (chunk row %d, column %d); pith needs finite "
-                "values (impute or drop them first)" % (bad[0], bad[1])
+                f"partition {index} of X has shape {b.shape}, expected (rows, {d}) like the "
+                "others; every partition must have the same columns"
+            )
+        if not np.all(np.isfinite(b)):
+            row, col = np.argwhere(~np.isfinite(b))[0]
+            raise ValueError(
+                f"partition {index} of X contains {b[row, col]} at its row {row} (row "
+                f"{offset + row} of X), column {col}; pith needs finite values (impute or drop "
+                "them first)"
             )
         return b.shape[0], b.sum(axis=0, dtype=np.float64)
 
     def combine(*parts):
         return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
-    n, sums = compute(tree_reduce([dask.delayed(chunk)(b) for b in blocks(X)], combine))[0]
+    parts = [dask.delayed(chunk)(b, i, int(o))
+             for i, (b, o) in enumerate(zip(blocks(X), row_offsets(X)))]
+    n, sums = compute(tree_reduce(parts, combine))[0]
     return int(n), sums / max(n, 1)
