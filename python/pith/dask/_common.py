@@ -77,17 +77,44 @@ def row_offsets(X) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
 
 
-def blocks(x) -> list:
-    """One delayed object per row chunk (of a persisted array: no recomputation)."""
-    return list(x.to_delayed().ravel())
+def worker_threads() -> int:
+    """Threads for pith's kernels inside a task: the worker's own thread count (a worker
+    process per core with one thread each must not start an OpenMP team per task)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 0  # not on a worker: all cores
 
 
-def tree_reduce(parts, combine, arity: int = 8):
-    """Combines delayed partial results pairwise-ish into one delayed result."""
-    combine = dask.delayed(combine, pure=True)
-    while len(parts) > 1:
-        parts = [combine(*parts[i : i + arity]) for i in range(0, len(parts), arity)]
-    return parts[0]
+def chunk_futures(x) -> list:
+    """The futures of a persisted array's chunks, in row order. Tasks submitted on them run
+    where the chunks live; a chunk lost with its worker is recomputed by the scheduler."""
+    from dask.core import flatten
+    from distributed import futures_of
+
+    by_key = {f.key: f for f in futures_of(x)}
+    return [by_key[key] for key in flatten(x.__dask_keys__())]
+
+
+def map_chunks(fn, *columns, **broadcast):
+    """fn(chunk_0[i], chunk_1[i], ..., **broadcast) for every chunk i, as futures (results stay
+    on the workers). Columns are lists of futures (or of None)."""
+    return require_client().map(fn, *columns, pure=False, **broadcast)
+
+
+def map_gather(fn, *columns, **broadcast) -> list:
+    """map_chunks, with the (small) results brought to the client."""
+    return require_client().gather(map_chunks(fn, *columns, **broadcast))
+
+
+def map_reduce(fn, combine, *columns, **broadcast):
+    """fn over every chunk, the results combined on the cluster; only the combined (small)
+    result travels to the client. One round trip: the per-iteration step of the fits."""
+    client = require_client()
+    parts = map_chunks(fn, *columns, **broadcast)
+    return client.submit(combine, *parts, pure=False).result()
 
 
 def compute(*objects):
@@ -118,7 +145,7 @@ def finite_stats(X) -> tuple[int, np.ndarray]:
     def combine(*parts):
         return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
-    parts = [dask.delayed(chunk)(b, i, int(o))
-             for i, (b, o) in enumerate(zip(blocks(X), row_offsets(X)))]
-    n, sums = compute(tree_reduce(parts, combine))[0]
+    futures = chunk_futures(X)
+    n, sums = map_reduce(chunk, combine, futures, list(range(len(futures))),
+                         [int(o) for o in row_offsets(X)])
     return int(n), sums / max(n, 1)
