@@ -1,0 +1,42 @@
+// The Open Inference Protocol over gRPC (inference.GRPCInferenceService), on gRPC's callback
+// API: handlers run on gRPC's own threads, with no lock shared between requests.
+#pragma once
+
+#include <memory>
+
+#include "inference/grpc_predict_v2.grpc.pb.h"
+#include "server_state.h"
+
+namespace pith::serve {
+
+class GrpcInferenceService final : public inference::GRPCInferenceService::CallbackService {
+ public:
+  explicit GrpcInferenceService(ServerState* state) : state_(state) {}
+
+  grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* context,
+                                       const inference::ServerLiveRequest* request,
+                                       inference::ServerLiveResponse* response) override;
+  grpc::ServerUnaryReactor* ServerReady(grpc::CallbackServerContext* context,
+                                        const inference::ServerReadyRequest* request,
+                                        inference::ServerReadyResponse* response) override;
+  grpc::ServerUnaryReactor* ModelReady(grpc::CallbackServerContext* context,
+                                       const inference::ModelReadyRequest* request,
+                                       inference::ModelReadyResponse* response) override;
+  grpc::ServerUnaryReactor* ServerMetadata(grpc::CallbackServerContext* context,
+                                           const inference::ServerMetadataRequest* request,
+                                           inference::ServerMetadataResponse* response) override;
+  grpc::ServerUnaryReactor* ModelMetadata(grpc::CallbackServerContext* context,
+                                          const inference::ModelMetadataRequest* request,
+                                          inference::ModelMetadataResponse* response) override;
+  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* context,
+                                       const inference::ModelInferRequest* request,
+                                       inference::ModelInferResponse* response) override;
+
+ private:
+  ServerState* state_;
+};
+
+// The gRPC status code of an outcome.
+grpc::StatusCode grpc_code(Outcome outcome);
+
+}  // namespace pith::serve
