@@ -3,8 +3,8 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +18,34 @@
 
 namespace pith::serve {
 namespace {
+
+// The signal handler's only work: one byte into a pipe that the main thread blocks on. This works
+// whichever thread the kernel picks (gRPC starts threads of its own that we cannot mask).
+int g_signal_pipe[2] = {-1, -1};
+
+void on_signal(int signal_number) {
+  const char byte = static_cast<char>(signal_number);
+  const ssize_t written = ::write(g_signal_pipe[1], &byte, 1);
+  (void)written;
+}
+
+void install_signal_handlers() {
+  if (::pipe(g_signal_pipe) != 0) throw Error(ErrorCode::kIO, "cannot create the signal pipe");
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up is the socket's error, not the process's
+}
+
+int wait_for_signal() {
+  char byte = 0;
+  while (::read(g_signal_pipe[0], &byte, 1) != 1) {
+  }
+  return byte;
+}
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
@@ -87,14 +115,7 @@ void set_health(grpc::Server* server, bool serving) {
 }  // namespace
 
 int run_server(const ServeOptions& options) {
-  // Signals go to the thread that waits for them, not to whichever thread gRPC or httplib runs:
-  // blocked here, before any thread exists, so that every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a client that hangs up is the socket's error, not the process's
+  install_signal_handlers();
 
   set_log_level(options.log_level);
   ServerState state(options);
@@ -123,8 +144,7 @@ int run_server(const ServeOptions& options) {
        field("http_port", static_cast<long long>(http_port)),
        field("models", static_cast<long long>(snapshot->models.size()))});
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  const int signal_number = wait_for_signal();
   const auto shutdown_start = std::chrono::steady_clock::now();
   state.ready.store(false);
   set_health(grpc_server.get(), false);
