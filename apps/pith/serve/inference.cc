@@ -115,7 +115,7 @@ MatrixView<T> input_matrix(const Servable& model, const InferInput& input, Layou
       invalid(input_prefix(model, input) + "raw_input_contents has " +
               std::to_string(input.raw_bytes.size()) + " bytes; shape " +
               shape_text(input.shape) + " of " + std::string(input.datatype) + " needs " +
-              std::to_string(n * element));
+              std::to_string(n) + " values (" + std::to_string(n * element) + " bytes)");
     }
     const auto address = reinterpret_cast<std::uintptr_t>(input.raw_bytes.data());
     const bool aligned = address % element == 0;
