@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include "inference.h"
 #include "pith/version.h"
 
@@ -141,14 +143,41 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelMetadata(
   return finish(context);
 }
 
-grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(
-    grpc::CallbackServerContext* context, const inference::ModelInferRequest* request,
-    inference::ModelInferResponse* response) {
+grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request_bytes,
+                                                           grpc::ByteBuffer* response_bytes) {
+  // The arena's first block is this thread's, reused by every request it serves.
+  constexpr std::size_t kArenaBlock = 256 * 1024;
+  thread_local std::unique_ptr<char[]> block(new char[kArenaBlock]);
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = block.get();
+  arena_options.initial_block_size = kArenaBlock;
+  google::protobuf::Arena arena(arena_options);
+  auto* request = google::protobuf::Arena::CreateMessage<inference::ModelInferRequest>(&arena);
+  auto* response = google::protobuf::Arena::CreateMessage<inference::ModelInferResponse>(&arena);
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
+  if (!request->ParseFromZeroCopyStream(&reader)) {
+    state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc,
+                           Outcome::kInvalidArgument);
+    return finish(context, {grpc::StatusCode::INVALID_ARGUMENT,
+                            "the request is not a valid inference.ModelInferRequest (protobuf "
+                            "parse error)"});
+  }
+  grpc::Status status = infer(*request, response);
+  if (status.ok()) {
+    bool own_buffer = false;
+    status = grpc::SerializationTraits<inference::ModelInferResponse>::Serialize(
+        *response, response_bytes, &own_buffer);
+  }
+  return finish(context, status);
+}
+
+grpc::Status GrpcInferenceService::infer(const inference::ModelInferRequest& request,
+                                         inference::ModelInferResponse* response) {
   const auto start = std::chrono::steady_clock::now();
   thread_local InferScratch scratch;
   thread_local std::vector<std::string_view> requested;
   const InflightGuard guard(*state_);
-  LookupResult found;
   ModelStats* stats = nullptr;
   try {
     if (!guard.admitted()) {
@@ -156,38 +185,38 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(
                          "too many requests in flight (limit " +
                              std::to_string(state_->options.max_inflight) + "); retry later");
     }
-    found = state_->registry.find(request->model_name(), request->model_version());
+    const LookupResult found = state_->registry.find(request.model_name(), request.model_version());
     if (!found.servable) throw RequestError(Outcome::kNotFound, found.error);
     stats = found.servable->stats;
-    const InferInput input = decode_input(*request);
+    const InferInput input = decode_input(request);
     requested.clear();
-    for (const auto& output : request->outputs()) requested.push_back(output.name());
+    for (const auto& output : request.outputs()) requested.push_back(output.name());
     const std::vector<InferOutput> outputs =
         run_inference(*found.servable, input, requested, scratch);
     response->set_model_name(found.servable->name);
     response->set_model_version(found.servable->version_text);
-    if (!request->id().empty()) response->set_id(request->id());
+    if (!request.id().empty()) response->set_id(request.id());
     encode_outputs(outputs, response);
     state_->metrics.record(stats, Protocol::kGrpc, Outcome::kOk);
     stats->batch_rows.observe(static_cast<double>(input_rows(input)), kBatchBounds);
     stats->latency.observe(seconds_since(start), kLatencyBounds);
-    return finish(context);
+    return grpc::Status::OK;
   } catch (const RequestError& e) {
     if (stats == nullptr) stats = state_->metrics.model("");
     state_->metrics.record(stats, Protocol::kGrpc, e.outcome());
     if (log_enabled(LogLevel::kDebug)) {
       log(LogLevel::kDebug, "request refused",
-          {field("protocol", "grpc"), field("model", request->model_name()),
+          {field("protocol", "grpc"), field("model", request.model_name()),
            field("outcome", outcome_name(e.outcome())), field("error", e.what())});
     }
-    return finish(context, {grpc_code(e.outcome()), e.what()});
+    return {grpc_code(e.outcome()), e.what()};
   } catch (const std::exception& e) {
     if (stats == nullptr) stats = state_->metrics.model("");
     state_->metrics.record(stats, Protocol::kGrpc, Outcome::kInternal);
     log(LogLevel::kError, "internal error",
-        {field("protocol", "grpc"), field("model", request->model_name()),
+        {field("protocol", "grpc"), field("model", request.model_name()),
          field("error", e.what())});
-    return finish(context, {grpc::StatusCode::INTERNAL, std::string("internal error: ") + e.what()});
+    return {grpc::StatusCode::INTERNAL, std::string("internal error: ") + e.what()};
   }
 }
 

@@ -1,5 +1,7 @@
 // The Open Inference Protocol over gRPC (inference.GRPCInferenceService), on gRPC's callback
-// API: handlers run on gRPC's own threads, with no lock shared between requests.
+// API: handlers run on gRPC's own threads, with no lock shared between requests. ModelInfer
+// takes the raw bytes: it parses them into a per-thread protobuf arena (no allocation per
+// request once warm) and can say what is wrong with a message that does not parse.
 #pragma once
 
 #include <memory>
@@ -9,7 +11,10 @@
 
 namespace pith::serve {
 
-class GrpcInferenceService final : public inference::GRPCInferenceService::CallbackService {
+using InferenceCallbackService = inference::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<
+    inference::GRPCInferenceService::CallbackService>;
+
+class GrpcInferenceService final : public InferenceCallbackService {
  public:
   explicit GrpcInferenceService(ServerState* state) : state_(state) {}
 
@@ -29,10 +34,13 @@ class GrpcInferenceService final : public inference::GRPCInferenceService::Callb
                                           const inference::ModelMetadataRequest* request,
                                           inference::ModelMetadataResponse* response) override;
   grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* context,
-                                       const inference::ModelInferRequest* request,
-                                       inference::ModelInferResponse* response) override;
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
  private:
+  grpc::Status infer(const inference::ModelInferRequest& request,
+                     inference::ModelInferResponse* response);
+
   ServerState* state_;
 };
 
