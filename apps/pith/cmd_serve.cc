@@ -16,8 +16,8 @@ double seconds_value(const Args& args, std::string_view name, double fallback) {
   const char* end = text->data() + text->size();
   const auto [ptr, ec] = std::from_chars(text->data(), end, result);
   if (text->empty() || ec != std::errc() || ptr != end || !(result >= 0) || result > 86400) {
-    args.usage_error("--" + std::string(name) + " expects seconds from 0 to 86400, got '" +
-                     *text + "'");
+    args.usage_error("--" + std::string(name) + " expects seconds from 0 to 86400, got '" + *text +
+                     "'");
   }
   return result;
 }
@@ -27,8 +27,7 @@ int run_serve(const Args& args) {
   if (const auto config = args.value("config")) serve::read_config_file(*config, &options);
   for (const std::string& spec : args.values("model")) {
     const std::size_t eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size() ||
-        spec.find('/') < eq) {
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size() || spec.find('/') < eq) {
       args.usage_error("--model expects NAME=PATH (e.g. --model kmeans=model.pith), got '" + spec +
                        "'");
     }
@@ -36,10 +35,6 @@ int run_serve(const Args& args) {
   }
   for (const std::string& dir : args.values("model-repository")) {
     options.sources.push_back({"", dir, true});
-  }
-  if (options.sources.empty()) {
-    args.usage_error("nothing to serve: give --model NAME=PATH, --model-repository DIR or "
-                     "--config FILE");
   }
   options.host = args.value("host").value_or(options.host);
   options.grpc_port = args.int_value("grpc-port", options.grpc_port, -1, 65535);
@@ -58,6 +53,11 @@ int run_serve(const Args& args) {
     if (!serve::parse_log_level(*level, &options.log_level)) {
       args.usage_error("--log-level expects debug, info, warning or error, got '" + *level + "'");
     }
+  }
+  if (options.sources.empty()) {
+    args.usage_error(
+        "nothing to serve: give --model NAME=PATH, --model-repository DIR or "
+        "--config FILE");
   }
   return serve::run_server(options);
 }
@@ -79,8 +79,7 @@ const Subcommand& serve_subcommand() {
               value_option("host", "ADDR", "address to listen on (default 0.0.0.0)"),
               value_option("grpc-port", "N", "gRPC port (default 8001; 0: any free; -1: off)"),
               value_option("http-port", "N", "REST port (default 8000; 0: any free; -1: off)"),
-              value_option("max-message-bytes", "N",
-                           "largest request accepted (default 67108864)"),
+              value_option("max-message-bytes", "N", "largest request accepted (default 67108864)"),
               value_option("max-inflight", "N",
                            "inference requests at once, beyond: refused (default 1024; 0: no "
                            "limit)"),

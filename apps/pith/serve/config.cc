@@ -38,10 +38,10 @@ void read_config_file(const std::string& path, ServeOptions* options) {
     config_error(path, std::string("not valid JSON: ") + e.what());
   }
   if (!root.is_object()) config_error(path, "must be a JSON object");
-  static const char* const kKnown[] = {
-      "models",       "model_repositories", "host",          "grpc_port",       "http_port",
-      "max_message_bytes", "max_inflight", "http_threads", "poll_seconds", "drain_seconds",
-      "shutdown_timeout", "log_level"};
+  static const char* const kKnown[] = {"models",        "model_repositories", "host",
+                                       "grpc_port",     "http_port",          "max_message_bytes",
+                                       "max_inflight",  "http_threads",       "poll_seconds",
+                                       "drain_seconds", "shutdown_timeout",   "log_level"};
   for (const auto& [key, value] : root.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       config_error(path, "unknown field \"" + key + "\"");

@@ -52,10 +52,10 @@ InferInput decode_input(const inference::ModelInferRequest& request) {
                 static_cast<std::size_t>(contents.fp32_contents_size())};
   input.fp64 = {contents.fp64_contents().data(),
                 static_cast<std::size_t>(contents.fp64_contents_size())};
-  input.other_values = static_cast<std::size_t>(
-      contents.bool_contents_size() + contents.int_contents_size() +
-      contents.int64_contents_size() + contents.uint_contents_size() +
-      contents.uint64_contents_size() + contents.bytes_contents_size());
+  input.other_values =
+      static_cast<std::size_t>(contents.bool_contents_size() + contents.int_contents_size() +
+                               contents.int64_contents_size() + contents.uint_contents_size() +
+                               contents.uint64_contents_size() + contents.bytes_contents_size());
   if (input.datatype == "FP32") input.other_values += input.fp64.size();
   if (input.datatype == "FP64") input.other_values += input.fp32.size();
   return input;
@@ -92,9 +92,9 @@ grpc::StatusCode grpc_code(Outcome outcome) {
   return grpc::StatusCode::INTERNAL;
 }
 
-grpc::ServerUnaryReactor* GrpcInferenceService::ServerLive(grpc::CallbackServerContext* context,
-                                                           const inference::ServerLiveRequest*,
-                                                           inference::ServerLiveResponse* response) {
+grpc::ServerUnaryReactor* GrpcInferenceService::ServerLive(
+    grpc::CallbackServerContext* context, const inference::ServerLiveRequest*,
+    inference::ServerLiveResponse* response) {
   response->set_live(true);
   return finish(context);
 }
@@ -157,8 +157,7 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerC
   auto* response = google::protobuf::Arena::CreateMessage<inference::ModelInferResponse>(&arena);
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
   if (!request->ParseFromZeroCopyStream(&reader)) {
-    state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc,
-                           Outcome::kInvalidArgument);
+    state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc, Outcome::kInvalidArgument);
     return finish(context, {grpc::StatusCode::INVALID_ARGUMENT,
                             "the request is not a valid inference.ModelInferRequest (protobuf "
                             "parse error)"});
@@ -181,9 +180,9 @@ grpc::Status GrpcInferenceService::infer(const inference::ModelInferRequest& req
   ModelStats* stats = nullptr;
   try {
     if (!guard.admitted()) {
-      throw RequestError(Outcome::kRejected,
-                         "too many requests in flight (limit " +
-                             std::to_string(state_->options.max_inflight) + "); retry later");
+      throw RequestError(Outcome::kRejected, "too many requests in flight (limit " +
+                                                 std::to_string(state_->options.max_inflight) +
+                                                 "); retry later");
     }
     const LookupResult found = state_->registry.find(request.model_name(), request.model_version());
     if (!found.servable) throw RequestError(Outcome::kNotFound, found.error);

@@ -82,7 +82,8 @@ int http_status(Outcome outcome) {
 }
 
 std::string error_json(std::string_view message) {
-  return "{\"error\":" + json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace) + "}";
+  return "{\"error\":" +
+         json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace) + "}";
 }
 
 void parse_infer_json(std::string_view body, JsonInferRequest* request) {
@@ -102,8 +103,10 @@ void parse_infer_json(std::string_view body, JsonInferRequest* request) {
     invalid("the body needs \"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]");
   }
   if (inputs->size() != 1) {
-    invalid("the model takes exactly one input tensor (shape [batch, n_features]), the request "
-            "has " + std::to_string(inputs->size()));
+    invalid(
+        "the model takes exactly one input tensor (shape [batch, n_features]), the request "
+        "has " +
+        std::to_string(inputs->size()));
   }
   const json& input = (*inputs)[0];
   if (!input.is_object()) invalid("\"inputs\"[0] must be an object");
@@ -157,7 +160,8 @@ std::string infer_response_json(const Servable& model, const std::string& id,
                                 const std::vector<InferOutput>& outputs) {
   std::string out = "{\"model_name\":" + json(model.name).dump() + ",\"model_version\":\"" +
                     model.version_text + "\"";
-  if (!id.empty()) out += ",\"id\":" + json(id).dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!id.empty())
+    out += ",\"id\":" + json(id).dump(-1, ' ', false, json::error_handler_t::replace);
   out += ",\"outputs\":[";
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const InferOutput& output = outputs[i];

@@ -51,9 +51,9 @@ void handle_infer(ServerState& state, const httplib::Request& req, httplib::Resp
   ModelStats* stats = nullptr;
   try {
     if (!guard.admitted()) {
-      throw RequestError(Outcome::kRejected,
-                         "too many requests in flight (limit " +
-                             std::to_string(state.options.max_inflight) + "); retry later");
+      throw RequestError(Outcome::kRejected, "too many requests in flight (limit " +
+                                                 std::to_string(state.options.max_inflight) +
+                                                 "); retry later");
     }
     const LookupResult found = state.registry.find(name, version_of(req));
     if (!found.servable) throw RequestError(Outcome::kNotFound, found.error);
@@ -87,13 +87,19 @@ HttpFrontEnd::HttpFrontEnd(ServerState* state)
   httplib::Server& server = *server_;
   ServerState& s = *state_;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const auto threads = static_cast<std::size_t>(
-      s.options.http_threads > 0 ? s.options.http_threads : 8 * cores);
+  const auto threads =
+      static_cast<std::size_t>(s.options.http_threads > 0 ? s.options.http_threads : 8 * cores);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(s.options.max_message_bytes);
   server.set_keep_alive_max_count(100000);
   server.set_keep_alive_timeout(2);
   server.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which lets a second server
+  // silently share (and split) a port that is in use instead of failing to start.
+  server.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
 
   server.Get("/v2/health/live", [](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, R"({"live":true})");
@@ -103,8 +109,8 @@ HttpFrontEnd::HttpFrontEnd(ServerState* state)
     reply(res, ready ? 200 : 503, ready ? R"({"ready":true})" : R"({"ready":false})");
   });
   server.Get("/v2", [](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, std::string(R"({"name":"pith","version":")") + kVersion +
-                        R"(","extensions":[]})");
+    reply(res, 200,
+          std::string(R"({"name":"pith","version":")") + kVersion + R"(","extensions":[]})");
   });
   server.Get(kModelPath, [&s](const httplib::Request& req, httplib::Response& res) {
     const auto snapshot = s.registry.snapshot();
@@ -112,21 +118,19 @@ HttpFrontEnd::HttpFrontEnd(ServerState* state)
     if (!found.servable) return reply(res, 404, error_json(found.error));
     reply(res, 200, metadata_json(model_metadata(*snapshot, *found.servable)));
   });
-  server.Get(std::string(kModelPath) + "/ready",
-             [&s](const httplib::Request& req, httplib::Response& res) {
-               const LookupResult found =
-                   s.registry.find(std::string(req.matches[1]), version_of(req));
-               if (!found.servable) return reply(res, 404, error_json(found.error));
-               const bool ready = s.ready.load();
-               const nlohmann::json body = {{"name", found.servable->name},
-                                            {"version", found.servable->version_text},
-                                            {"ready", ready}};
-               reply(res, ready ? 200 : 503, body.dump());
-             });
-  server.Post(std::string(kModelPath) + "/infer",
-              [&s](const httplib::Request& req, httplib::Response& res) {
-                handle_infer(s, req, res);
-              });
+  server.Get(std::string(kModelPath) + "/ready", [&s](const httplib::Request& req,
+                                                      httplib::Response& res) {
+    const LookupResult found = s.registry.find(std::string(req.matches[1]), version_of(req));
+    if (!found.servable) return reply(res, 404, error_json(found.error));
+    const bool ready = s.ready.load();
+    const nlohmann::json body = {{"name", found.servable->name},
+                                 {"version", found.servable->version_text},
+                                 {"ready", ready}};
+    reply(res, ready ? 200 : 503, body.dump());
+  });
+  server.Post(
+      std::string(kModelPath) + "/infer",
+      [&s](const httplib::Request& req, httplib::Response& res) { handle_infer(s, req, res); });
   server.Get("/metrics", [&s](const httplib::Request&, httplib::Response& res) {
     res.set_content(s.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
@@ -146,25 +150,26 @@ HttpFrontEnd::HttpFrontEnd(ServerState* state)
     }
     res.set_content(error_json(message), kJson);
   });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-        std::string message = "internal error";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          message += ": ";
-          message += e.what();
-        } catch (...) {
-        }
-        log(LogLevel::kError, "internal error", {field("protocol", "http"), field("error", message)});
-        reply(res, 500, error_json(message));
-      });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr error) {
+    std::string message = "internal error";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      message += ": ";
+      message += e.what();
+    } catch (...) {
+    }
+    log(LogLevel::kError, "internal error", {field("protocol", "http"), field("error", message)});
+    reply(res, 500, error_json(message));
+  });
 }
 
 HttpFrontEnd::~HttpFrontEnd() = default;
 
 int HttpFrontEnd::bind(const std::string& host, int port) {
-  const int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  const int bound =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     throw Error(ErrorCode::kIO, "cannot listen for REST on " + host + ":" + std::to_string(port) +
                                     " (address in use or not local?)");

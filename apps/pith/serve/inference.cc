@@ -113,9 +113,9 @@ MatrixView<T> input_matrix(const Servable& model, const InferInput& input, Layou
   if (input.raw) {
     if (input.raw_bytes.size() != n * element) {
       invalid(input_prefix(model, input) + "raw_input_contents has " +
-              std::to_string(input.raw_bytes.size()) + " bytes; shape " +
-              shape_text(input.shape) + " of " + std::string(input.datatype) + " needs " +
-              std::to_string(n) + " values (" + std::to_string(n * element) + " bytes)");
+              std::to_string(input.raw_bytes.size()) + " bytes; shape " + shape_text(input.shape) +
+              " of " + std::string(input.datatype) + " needs " + std::to_string(n) + " values (" +
+              std::to_string(n * element) + " bytes)");
     }
     const auto address = reinterpret_cast<std::uintptr_t>(input.raw_bytes.data());
     const bool aligned = address % element == 0;
@@ -190,8 +190,8 @@ std::vector<InferOutput> run_as(const Servable& model, const InferInput& input,
     for (const std::string_view name : requested) {
       const OutputSpec* spec = find_output(model.outputs, name);
       if (spec == nullptr) {
-        std::string message = "model '" + model.name + "' has no output '" + std::string(name) +
-                              "'; its outputs: ";
+        std::string message =
+            "model '" + model.name + "' has no output '" + std::string(name) + "'; its outputs: ";
         for (std::size_t i = 0; i < model.outputs.size(); ++i) {
           if (i > 0) message += ", ";
           message += model.outputs[i].name;
@@ -219,9 +219,7 @@ std::vector<InferOutput> run_as(const Servable& model, const InferInput& input,
 
 }  // namespace
 
-void invalid(const std::string& message) {
-  throw RequestError(Outcome::kInvalidArgument, message);
-}
+void invalid(const std::string& message) { throw RequestError(Outcome::kInvalidArgument, message); }
 
 const char* wire_datatype(DType dtype) { return dtype == DType::kFloat32 ? "FP32" : "FP64"; }
 
@@ -232,7 +230,8 @@ const char* output_datatype(const Servable& model, const OutputSpec& spec) {
 }
 
 std::size_t input_rows(const InferInput& input) {
-  if (input.shape.size() == 2 && input.shape[0] > 0) return static_cast<std::size_t>(input.shape[0]);
+  if (input.shape.size() == 2 && input.shape[0] > 0)
+    return static_cast<std::size_t>(input.shape[0]);
   return 1;
 }
 
@@ -264,7 +263,8 @@ ModelMetadata model_metadata(const Snapshot& snapshot, const Servable& model) {
     for (const auto& [number, servable] : m->second) out.versions.push_back(servable->version_text);
   }
   out.platform = std::string("pith:") + estimator_kind(model.model.estimator);
-  out.inputs.push_back({kInputName, wire_datatype(model.model.input.dtype),
+  out.inputs.push_back({kInputName,
+                        wire_datatype(model.model.input.dtype),
                         {-1, static_cast<std::int64_t>(model.model.input.n_features)}});
   for (const OutputSpec& spec : model.outputs) {
     TensorMetadata tensor{spec.name, output_datatype(model, spec), {-1}};

@@ -45,9 +45,7 @@ std::string timestamp() {
 
 }  // namespace
 
-LogField field(std::string_view key, long long value) {
-  return {key, std::to_string(value), true};
-}
+LogField field(std::string_view key, long long value) { return {key, std::to_string(value), true}; }
 
 LogField field(std::string_view key, double value) {
   char buffer[32];

@@ -51,14 +51,13 @@ struct Histogram {
 
 inline constexpr std::array<double, 14> kLatencyBounds = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
-inline constexpr std::array<double, 10> kBatchBounds = {1,   2,    4,    8,     16,
-                                                       64, 256, 1024, 4096, 16384};
+inline constexpr std::array<double, 10> kBatchBounds = {1, 2, 4, 8, 16, 64, 256, 1024, 4096, 16384};
 
 // Everything counted for one model name (all its versions), and for requests naming no known
 // model (the block named "").
 struct ModelStats {
   std::array<std::array<std::atomic<std::uint64_t>, kOutcomeCount>, kProtocolCount> requests{};
-  Histogram<kLatencyBounds.size()> latency;  // seconds, successful requests
+  Histogram<kLatencyBounds.size()> latency;   // seconds, successful requests
   Histogram<kBatchBounds.size()> batch_rows;  // rows per successful request
   std::atomic<std::uint64_t> reloads_ok{0};
   std::atomic<std::uint64_t> reloads_failed{0};

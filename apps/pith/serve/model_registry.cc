@@ -80,7 +80,8 @@ ServablePtr ModelRegistry::load(const FileEntry& entry, const FileStamp& stamp) 
   servable->model = load_model(entry.path, &warnings);
   for (const std::string& warning : warnings) {
     log(LogLevel::kWarning, "model file warning",
-        {field("model", entry.name), field("path", entry.path.string()), field("warning", warning)});
+        {field("model", entry.name), field("path", entry.path.string()),
+         field("warning", warning)});
   }
   servable->outputs = model_outputs(servable->model);
   servable->classes = model_classes(servable->model);
@@ -92,8 +93,8 @@ void ModelRegistry::load_initial() {
   for (const ModelSource& source : sources_) {
     std::error_code ec;
     if (source.repository && !std::filesystem::is_directory(source.path, ec)) {
-      throw Error(ErrorCode::kIO, "model repository '" + source.path.string() +
-                                      "' is not a readable folder");
+      throw Error(ErrorCode::kIO,
+                  "model repository '" + source.path.string() + "' is not a readable folder");
     }
   }
   poll();
@@ -110,8 +111,9 @@ void ModelRegistry::load_initial() {
     }
   }
   if (current->models.empty()) {
-    throw Error(ErrorCode::kIO, "no model to serve: the repositories hold no <name>/<version>/"
-                                "model.pith that loads");
+    throw Error(ErrorCode::kIO,
+                "no model to serve: the repositories hold no <name>/<version>/"
+                "model.pith that loads");
   }
 }
 

@@ -41,7 +41,7 @@ struct Servable {
   std::filesystem::path path;
   FileStamp stamp;
   Model model;
-  std::vector<OutputSpec> outputs;  // the default first
+  std::vector<OutputSpec> outputs;       // the default first
   const ClassLabels* classes = nullptr;  // into `model`, for class-index outputs
   ModelStats* stats = nullptr;           // owned by Metrics, shared by every version
 };

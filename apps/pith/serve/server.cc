@@ -69,7 +69,8 @@ class Reloader {
  private:
   void loop() {
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, millis(state_->options.poll_seconds), [this] { return stopping_; })) {
+    while (
+        !wake_.wait_for(lock, millis(state_->options.poll_seconds), [this] { return stopping_; })) {
       lock.unlock();
       try {
         state_->registry.poll();
@@ -94,12 +95,14 @@ std::unique_ptr<grpc::Server> start_grpc(ServerState& state, GrpcInferenceServic
   const std::string address = state.options.host + ":" + std::to_string(state.options.grpc_port);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(&service);
+  // A port in use is an error, not a port silently shared with another process.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       std::min<std::size_t>(state.options.max_message_bytes, std::size_t{INT32_MAX})));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || *port == 0) {
-    throw Error(ErrorCode::kIO, "cannot listen for gRPC on " + address +
-                                    " (address in use or not local?)");
+    throw Error(ErrorCode::kIO,
+                "cannot listen for gRPC on " + address + " (address in use or not local?)");
   }
   return server;
 }
@@ -161,8 +164,7 @@ int run_server(const ServeOptions& options) {
   }
   if (http_thread.joinable()) http_thread.join();
   if (grpc_server) grpc_server->Wait();
-  log(LogLevel::kInfo, "stopped",
-      {field("shutdown_seconds", seconds_since(shutdown_start))});
+  log(LogLevel::kInfo, "stopped", {field("shutdown_seconds", seconds_since(shutdown_start))});
   return 0;
 }
 

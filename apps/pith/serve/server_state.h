@@ -18,19 +18,20 @@ namespace pith::serve {
 struct ServeOptions {
   std::vector<ModelSource> sources;
   std::string host = "0.0.0.0";
-  int grpc_port = 8001;  // 0: any free port (logged); -1: no gRPC
-  int http_port = 8000;  // 0: any free port (logged); -1: no REST
+  int grpc_port = 8001;                       // 0: any free port (logged); -1: no gRPC
+  int http_port = 8000;                       // 0: any free port (logged); -1: no REST
   std::size_t max_message_bytes = 64u << 20;  // larger requests: RESOURCE_EXHAUSTED / 413
-  int max_inflight = 1024;   // inference requests processed at once; 0: no limit
-  int http_threads = 0;      // REST worker threads; 0: 8 per core (they block on sockets)
-  double poll_seconds = 2.0;      // how often model files are checked; 0: never
-  double drain_seconds = 0.0;     // after SIGTERM, seconds not-ready but still serving
+  int max_inflight = 1024;                    // inference requests processed at once; 0: no limit
+  int http_threads = 0;            // REST worker threads; 0: 8 per core (they block on sockets)
+  double poll_seconds = 2.0;       // how often model files are checked; 0: never
+  double drain_seconds = 0.0;      // after SIGTERM, seconds not-ready but still serving
   double shutdown_timeout = 30.0;  // then, seconds for in-flight requests to finish
   LogLevel log_level = LogLevel::kInfo;
 };
 
 struct ServerState {
-  explicit ServerState(const ServeOptions& opts) : options(opts), registry(opts.sources, &metrics) {}
+  explicit ServerState(const ServeOptions& opts)
+      : options(opts), registry(opts.sources, &metrics) {}
 
   ServeOptions options;
   Metrics metrics;
