@@ -10,7 +10,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${PITH_VENV:-$ROOT/.venv}
 JOBS=${PITH_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
-  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format)
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format
+  libgrpc++-dev protobuf-compiler-grpc libcpp-httplib-dev nlohmann-json3-dev # pith serve
+  nghttp2-client wrk) # load generators for bench/bench_serve.py
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -80,7 +82,11 @@ run_tests() {
 
 case "${1:-}" in
   setup) setup ;;
-  demo) setup && PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py" ;;
+  demo)
+    setup
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py"
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/serve_kmeans.py"
+    ;;
   test) setup && run_tests ;;
   *)
     echo "usage: scripts/dev.sh setup|demo|test" >&2

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "../json.h"
+#include <nlohmann/json.hpp>
 
 namespace pith::serve {
 namespace {
@@ -70,22 +70,19 @@ bool log_enabled(LogLevel level) { return static_cast<int>(level) >= g_level.loa
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!log_enabled(level)) return;
-  cli::JsonWriter json;
-  json.begin_object();
-  json.key("ts").string(timestamp());
-  json.key("level").string(level_name(level));
-  json.key("msg").string(message);
+  const auto quoted = [](std::string_view text) {
+    return nlohmann::json(std::string(text))
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string line = "{\"ts\":\"" + timestamp() + "\",\"level\":\"" + level_name(level) +
+                     "\",\"msg\":" + quoted(message);
   for (const LogField& f : fields) {
-    json.key(f.key);
-    if (f.number) {
-      json.number(std::strtod(f.value.c_str(), nullptr));
-    } else {
-      json.string(f.value);
-    }
+    line += ',';
+    line += quoted(f.key);
+    line += ':';
+    line += f.number ? f.value : quoted(f.value);
   }
-  json.end_object();
-  std::string line = json.text();
-  line += '\n';
+  line += "}\n";
   // One write per line: concurrent lines never interleave (stderr is unbuffered anyway).
   const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
   (void)written;

@@ -23,9 +23,11 @@ std::string escape_label(std::string_view value) {
   return out;
 }
 
+// Shortest round-trip text, fixed-point (le="0.0005" as Prometheus clients write it).
 std::string number(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  char buffer[64];
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
   return std::string(buffer, result.ptr);
 }
 
