@@ -88,6 +88,8 @@ grpc::StatusCode grpc_code(Outcome outcome) {
       return grpc::StatusCode::UNAVAILABLE;
     case Outcome::kInternal:
       return grpc::StatusCode::INTERNAL;
+    case Outcome::kCancelled:
+      return grpc::StatusCode::CANCELLED;
   }
   return grpc::StatusCode::INTERNAL;
 }
@@ -155,6 +157,12 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerC
   google::protobuf::Arena arena(arena_options);
   auto* request = google::protobuf::Arena::CreateMessage<inference::ModelInferRequest>(&arena);
   auto* response = google::protobuf::Arena::CreateMessage<inference::ModelInferResponse>(&arena);
+  if (context->IsCancelled() || request_bytes == nullptr || !request_bytes->Valid()) {
+    // No message: the client went away before sending it (e.g. a load generator stopping with
+    // streams open, RST_STREAM). Nothing to answer, and not the server's error.
+    state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc, Outcome::kCancelled);
+    return finish(context, grpc::Status::CANCELLED);
+  }
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
   if (!request->ParseFromZeroCopyStream(&reader)) {
     state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc, Outcome::kInvalidArgument);

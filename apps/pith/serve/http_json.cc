@@ -77,6 +77,8 @@ int http_status(Outcome outcome) {
       return 503;
     case Outcome::kInternal:
       return 500;
+    case Outcome::kCancelled:
+      return 499;  // nginx's "client closed request"; never sent, the client is gone
   }
   return 500;
 }

@@ -69,6 +69,8 @@ const char* outcome_name(Outcome outcome) {
       return "unavailable";
     case Outcome::kInternal:
       return "internal";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "internal";
 }

@@ -26,8 +26,9 @@ enum class Outcome : std::uint8_t {
   kRejected,         // over a limit (RESOURCE_EXHAUSTED / 429)
   kUnavailable,      // shutting down
   kInternal,
+  kCancelled,  // the client gave up (cancelled the call, closed the stream) before the answer
 };
-inline constexpr std::size_t kOutcomeCount = 6;
+inline constexpr std::size_t kOutcomeCount = 7;
 const char* outcome_name(Outcome outcome);
 const char* protocol_name(Protocol protocol);
 

@@ -170,6 +170,7 @@ LookupResult ModelRegistry::find(std::string_view name, std::string_view version
   const std::shared_ptr<const Snapshot> current = snapshot_.load();
   const auto m = current->models.find(name);
   if (m == current->models.end()) {
+    if (name.empty()) return {nullptr, "the request names no model (model_name is empty)"};
     std::string error = "unknown model '";
     error += name;
     error += "'; this server serves: ";
