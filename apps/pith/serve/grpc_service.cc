@@ -148,6 +148,19 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelMetadata(
 grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request_bytes,
                                                            grpc::ByteBuffer* response_bytes) {
+  if (context->IsCancelled() || request_bytes == nullptr || !request_bytes->Valid()) {
+    // No message: the client went away before sending it (e.g. a load generator stopping with
+    // streams open, RST_STREAM). Nothing to answer, and not the server's error.
+    state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc, Outcome::kCancelled);
+    return finish(context, grpc::Status::CANCELLED);
+  }
+  // Finish() is called only after the arena is gone: were gRPC to run another call's handler
+  // inline on this thread, it would find the thread's block free.
+  return finish(context, infer_bytes(*request_bytes, response_bytes));
+}
+
+grpc::Status GrpcInferenceService::infer_bytes(const grpc::ByteBuffer& request_bytes,
+                                               grpc::ByteBuffer* response_bytes) {
   // The arena's first block is this thread's, reused by every request it serves.
   constexpr std::size_t kArenaBlock = 256 * 1024;
   thread_local std::unique_ptr<char[]> block(new char[kArenaBlock]);
@@ -157,18 +170,11 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerC
   google::protobuf::Arena arena(arena_options);
   auto* request = google::protobuf::Arena::CreateMessage<inference::ModelInferRequest>(&arena);
   auto* response = google::protobuf::Arena::CreateMessage<inference::ModelInferResponse>(&arena);
-  if (context->IsCancelled() || request_bytes == nullptr || !request_bytes->Valid()) {
-    // No message: the client went away before sending it (e.g. a load generator stopping with
-    // streams open, RST_STREAM). Nothing to answer, and not the server's error.
-    state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc, Outcome::kCancelled);
-    return finish(context, grpc::Status::CANCELLED);
-  }
-  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request_bytes));
   if (!request->ParseFromZeroCopyStream(&reader)) {
     state_->metrics.record(state_->metrics.model(""), Protocol::kGrpc, Outcome::kInvalidArgument);
-    return finish(context, {grpc::StatusCode::INVALID_ARGUMENT,
-                            "the request is not a valid inference.ModelInferRequest (protobuf "
-                            "parse error)"});
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "the request is not a valid inference.ModelInferRequest (protobuf parse error)"};
   }
   grpc::Status status = infer(*request, response);
   if (status.ok()) {
@@ -176,7 +182,7 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerC
     status = grpc::SerializationTraits<inference::ModelInferResponse>::Serialize(
         *response, response_bytes, &own_buffer);
   }
-  return finish(context, status);
+  return status;
 }
 
 grpc::Status GrpcInferenceService::infer(const inference::ModelInferRequest& request,

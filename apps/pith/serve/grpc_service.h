@@ -38,6 +38,7 @@ class GrpcInferenceService final : public InferenceCallbackService {
                                        grpc::ByteBuffer* response) override;
 
  private:
+  grpc::Status infer_bytes(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes);
   grpc::Status infer(const inference::ModelInferRequest& request,
                      inference::ModelInferResponse* response);
 
