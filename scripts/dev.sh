@@ -10,7 +10,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${PITH_VENV:-$ROOT/.venv}
 JOBS=${PITH_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
-  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format libopenblas-dev
+  libeigen3-dev
   libgrpc++-dev protobuf-compiler-grpc libcpp-httplib-dev nlohmann-json3-dev # pith serve
   nghttp2-client wrk) # load generators for bench/bench_serve.py
 
