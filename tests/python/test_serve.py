@@ -281,3 +281,39 @@ def test_unknown_route_and_model_metadata_errors(server):
     with pytest.raises(InferenceServerException) as error:
         client.get_model_metadata("nope")
     assert "NOT_FOUND" in str(error.value.status())
+
+
+# --- Every kind: a classifier pipeline with string labels -----------------------------------
+
+
+def test_serves_a_classifier_pipeline_with_string_labels(tmp_path):
+    from sklearn.datasets import load_iris
+
+    from pith.linear_model import LogisticRegression
+    from pith.pipeline import make_pipeline
+    from pith.preprocessing import StandardScaler
+
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, labels)
+    model.save(tmp_path / "iris.pith")
+    rows = X[::30]
+    with Server("--model", f"iris={tmp_path / 'iris.pith'}") as server:
+        meta = requests.get(server.http_url + "/v2/models/iris").json()
+        assert meta["platform"] == "pith:pipeline"
+        outputs = {o["name"]: o for o in meta["outputs"]}
+        assert outputs["predict"]["datatype"] == "BYTES"
+        assert outputs["predict_proba"]["shape"] == [-1, 3]
+        body = rest_infer(server, "iris", {
+            "inputs": [{"name": "input", "shape": list(rows.shape), "datatype": "FP64",
+                        "data": rows.tolist()}],
+            "outputs": [{"name": "predict"}, {"name": "predict_proba"}]}).json()
+        answers = {o["name"]: o for o in body["outputs"]}
+        assert answers["predict"]["data"] == model.predict(rows).tolist()
+        np.testing.assert_allclose(np.reshape(answers["predict_proba"]["data"], (len(rows), 3)),
+                                   model.predict_proba(rows), rtol=1e-9)
+        client = triton.InferenceServerClient(server.grpc_url)
+        tensor = triton.InferInput("input", list(rows.shape), "FP64")
+        tensor.set_data_from_numpy(rows)
+        result = client.infer("iris", [tensor], outputs=[triton.InferRequestedOutput("predict")])
+        assert [b.decode() for b in result.as_numpy("predict")] == model.predict(rows).tolist()
