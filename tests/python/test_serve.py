@@ -251,8 +251,12 @@ def test_malformed_protobuf(server):
         infer = channel.unary_unary(INFER)
         with pytest.raises(grpc.RpcError) as error:
             infer(b"\xff\xff\xff\xff garbage")
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "not a valid inference.ModelInferRequest" in error.value.details()
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "not a valid inference.ModelInferRequest" in error.value.details()
+        with pytest.raises(grpc.RpcError) as error:
+            infer(b"")  # a valid, empty ModelInferRequest
+        assert error.value.code() == grpc.StatusCode.NOT_FOUND
+        assert "the request names no model" in error.value.details()
     assert_healthy(server)
 
 
