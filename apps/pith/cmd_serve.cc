@@ -83,7 +83,8 @@ const Subcommand& serve_subcommand() {
               value_option("max-inflight", "N",
                            "inference requests at once, beyond: refused (default 1024; 0: no "
                            "limit)"),
-              value_option("http-threads", "N", "REST worker threads (default 8 per core)"),
+              value_option("http-threads", "N",
+                           "REST worker threads (default 64, or 8 per core if more)"),
               value_option("poll-seconds", "S",
                            "check model files for changes every S seconds (default 2; 0: never)"),
               value_option("drain-seconds", "S",

@@ -87,8 +87,8 @@ HttpFrontEnd::HttpFrontEnd(ServerState* state)
   httplib::Server& server = *server_;
   ServerState& s = *state_;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const auto threads =
-      static_cast<std::size_t>(s.options.http_threads > 0 ? s.options.http_threads : 8 * cores);
+  const auto threads = static_cast<std::size_t>(
+      s.options.http_threads > 0 ? s.options.http_threads : std::max(64, 8 * cores));
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_payload_max_length(s.options.max_message_bytes);
   server.set_keep_alive_max_count(100000);

@@ -22,10 +22,10 @@ struct ServeOptions {
   int http_port = 8000;                       // 0: any free port (logged); -1: no REST
   std::size_t max_message_bytes = 64u << 20;  // larger requests: RESOURCE_EXHAUSTED / 413
   int max_inflight = 1024;                    // inference requests processed at once; 0: no limit
-  int http_threads = 0;            // REST worker threads; 0: 8 per core (they block on sockets)
-  double poll_seconds = 2.0;       // how often model files are checked; 0: never
-  double drain_seconds = 0.0;      // after SIGTERM, seconds not-ready but still serving
-  double shutdown_timeout = 30.0;  // then, seconds for in-flight requests to finish
+  int http_threads = 0;                       // REST worker threads; 0: 64, or 8 per core if more
+  double poll_seconds = 2.0;                  // how often model files are checked; 0: never
+  double drain_seconds = 0.0;                 // after SIGTERM, seconds not-ready but still serving
+  double shutdown_timeout = 30.0;             // then, seconds for in-flight requests to finish
   LogLevel log_level = LogLevel::kInfo;
 };
 
