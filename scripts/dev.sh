@@ -11,7 +11,9 @@ VENV=${PITH_VENV:-$ROOT/.venv}
 JOBS=${PITH_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format libopenblas-dev
-  libeigen3-dev)
+  libeigen3-dev
+  libgrpc++-dev protobuf-compiler-grpc libcpp-httplib-dev nlohmann-json3-dev # pith serve
+  nghttp2-client wrk) # load generators for bench/bench_serve.py
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -81,7 +83,11 @@ run_tests() {
 
 case "${1:-}" in
   setup) setup ;;
-  demo) setup && PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py" ;;
+  demo)
+    setup
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py"
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/serve_kmeans.py"
+    ;;
   test) setup && run_tests ;;
   *)
     echo "usage: scripts/dev.sh setup|demo|test" >&2

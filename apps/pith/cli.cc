@@ -153,6 +153,14 @@ std::optional<std::string> Args::value(std::string_view name) const {
   return std::nullopt;
 }
 
+std::vector<std::string> Args::values(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [key, text] : values_) {
+    if (key == name) out.push_back(text);
+  }
+  return out;
+}
+
 int Args::int_value(std::string_view name, int fallback, int min_value, int max_value) const {
   const std::optional<std::string> text = value(name);
   if (!text) return fallback;

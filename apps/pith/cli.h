@@ -56,6 +56,7 @@ struct Subcommand {
 // The registry, in the order `pith --help` lists them. Each lives in its own cmd_<name>.cc.
 const Subcommand& info_subcommand();
 const Subcommand& predict_subcommand();
+const Subcommand& serve_subcommand();
 
 // A command line the user has to fix: main() prints the message and the usage, exits 2.
 class UsageError : public std::runtime_error {
@@ -84,6 +85,8 @@ class Args {
   const std::string& operand(std::size_t i) const { return operands_.at(i); }
   bool flag(std::string_view name) const;
   std::optional<std::string> value(std::string_view name) const;
+  // Every value of a repeatable option, in command-line order.
+  std::vector<std::string> values(std::string_view name) const;
   // An integer option in [min_value, max_value]; `fallback` when absent. Throws UsageError.
   int int_value(std::string_view name, int fallback, int min_value, int max_value) const;
 
