@@ -56,6 +56,7 @@ struct Subcommand {
 // The registry, in the order `pith --help` lists them. Each lives in its own cmd_<name>.cc.
 const Subcommand& info_subcommand();
 const Subcommand& predict_subcommand();
+const Subcommand& compile_subcommand();
 
 // A command line the user has to fix: main() prints the message and the usage, exits 2.
 class UsageError : public std::runtime_error {

@@ -19,6 +19,7 @@ using pith::cli::Subcommand;
 const Subcommand* const kRegistry[] = {
     &pith::cli::info_subcommand(),
     &pith::cli::predict_subcommand(),
+    &pith::cli::compile_subcommand(),
 };
 
 std::string global_usage() {
