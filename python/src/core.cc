@@ -30,6 +30,8 @@
 namespace nb = nanobind;
 using namespace nb::literals;
 
+void bind_wasm(nb::module_& m);  // wasm_binding.cc
+
 namespace {
 
 // Inputs: read-only, C-contiguous, on the CPU, of exactly T.
@@ -342,4 +344,5 @@ NB_MODULE(_core, m) {
   m.def("model_to_bytes", &model_to_bytes, "model"_a,
         "The bytes of a .pith file for a model dict.");
   m.def("model_from_bytes", &model_from_bytes, "data"_a, "Parses the bytes of a .pith file.");
+  bind_wasm(m);
 }
