@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -83,7 +84,7 @@ void validate_schema(const InputSchema& input) {
   }
 }
 
-void validate_estimator(const KMeansModel& kmeans, const InputSchema& input) {
+void validate_kmeans(const KMeansModel& kmeans, const InputSchema& input) {
   const std::size_t k = kmeans.n_clusters;
   const std::size_t d = kmeans.n_features;
   if (k < 1) fail("kmeans.n_clusters: expected >= 1, found 0");
@@ -115,19 +116,185 @@ void validate_estimator(const KMeansModel& kmeans, const InputSchema& input) {
   }
 }
 
+// Sizes and finiteness of a parameter vector: `count` values, all finite.
+void check_values(const std::vector<double>& values, std::size_t count, const std::string& field,
+                  const std::string& expected) {
+  if (values.size() != count) {
+    fail(field + ": expected " + expected + " = " + std::to_string(count) + " values, found " +
+         std::to_string(values.size()));
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      fail(field + "[" + std::to_string(i) + "]: expected a finite value, found " +
+           format_double(values[i]));
+    }
+  }
+}
+
+void check_features(std::size_t found, std::size_t expected, const std::string& field) {
+  if (found != expected) {
+    fail(field + ": expected the input's feature count " + std::to_string(expected) + ", found " +
+         std::to_string(found));
+  }
+}
+
+// rows * n_features parameters without overflow.
+std::size_t checked_product(std::size_t rows, std::size_t cols, const std::string& field) {
+  if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols) {
+    fail(field + ": " + std::to_string(rows) + " x " + std::to_string(cols) + " overflows");
+  }
+  return rows * cols;
+}
+
+void validate_estimator(const LinearRegressionModel& m, std::size_t n_features) {
+  check_features(m.n_features, n_features, "linear_regression.n_features");
+  if (m.n_targets < 1) fail("linear_regression.n_targets: expected >= 1, found 0");
+  const std::size_t n = checked_product(m.n_targets, m.n_features, "linear_regression.coef");
+  check_values(m.coef, n, "linear_regression.coef", "n_targets * n_features");
+  check_values(m.intercept, m.n_targets, "linear_regression.intercept", "n_targets");
+  if (!std::isfinite(m.alpha) || m.alpha < 0) {
+    fail("linear_regression.alpha: expected a finite value >= 0, found " + format_double(m.alpha));
+  }
+}
+
+void validate_classes(const ClassLabels& classes) {
+  const std::size_t n = class_count(classes);
+  if (n < 2) fail("logistic_regression.classes: expected >= 2 classes, found " + std::to_string(n));
+  if (const auto* labels = std::get_if<std::vector<std::string>>(&classes)) {
+    for (std::size_t i = 0; i < labels->size(); ++i) {
+      if (!is_valid_utf8((*labels)[i])) {
+        fail("logistic_regression.classes[" + std::to_string(i) +
+             "]: expected UTF-8 text, found invalid bytes");
+      }
+      if (i > 0 && !((*labels)[i - 1] < (*labels)[i])) {
+        fail("logistic_regression.classes: expected sorted, unique labels; \"" + (*labels)[i] +
+             "\" at " + std::to_string(i) + " is not greater than the one before");
+      }
+    }
+  } else {
+    const auto& ints = std::get<std::vector<std::int64_t>>(classes);
+    for (std::size_t i = 1; i < ints.size(); ++i) {
+      if (!(ints[i - 1] < ints[i])) {
+        fail("logistic_regression.classes: expected sorted, unique labels; " +
+             std::to_string(ints[i]) + " at " + std::to_string(i) +
+             " is not greater than the one before");
+      }
+    }
+  }
+}
+
+void validate_estimator(const LogisticRegressionModel& m, std::size_t n_features) {
+  check_features(m.n_features, n_features, "logistic_regression.n_features");
+  validate_classes(m.classes);
+  const std::size_t rows = m.n_rows();
+  const std::size_t n = checked_product(rows, m.n_features, "logistic_regression.coef");
+  check_values(m.coef, n, "logistic_regression.coef",
+               rows == 1 ? "1 row (binary) * n_features" : "n_classes * n_features");
+  check_values(m.intercept, rows, "logistic_regression.intercept",
+               rows == 1 ? "1 (binary)" : "n_classes");
+  if (!std::isfinite(m.C) || m.C <= 0) {
+    fail("logistic_regression.c: expected a finite value > 0, found " + format_double(m.C));
+  }
+  if (m.n_iter < 0) fail("logistic_regression.n_iter: expected >= 0");
+}
+
+void validate_estimator(const StandardScalerModel& m, std::size_t n_features) {
+  check_features(m.n_features, n_features, "standard_scaler.n_features");
+  check_values(m.mean, m.n_features, "standard_scaler.mean", "n_features");
+  check_values(m.scale, m.n_features, "standard_scaler.scale", "n_features");
+  for (std::size_t i = 0; i < m.n_features; ++i) {
+    if (!(m.scale[i] > 0)) {
+      fail("standard_scaler.scale[" + std::to_string(i) + "]: expected > 0, found " +
+           format_double(m.scale[i]));
+    }
+  }
+}
+
+void validate_estimator(const MinMaxScalerModel& m, std::size_t n_features) {
+  check_features(m.n_features, n_features, "min_max_scaler.n_features");
+  check_values(m.scale, m.n_features, "min_max_scaler.scale", "n_features");
+  check_values(m.min, m.n_features, "min_max_scaler.min", "n_features");
+  if (!std::isfinite(m.range_min) || !std::isfinite(m.range_max) || !(m.range_min < m.range_max)) {
+    fail("min_max_scaler.feature_range: expected finite min < max, found (" +
+         format_double(m.range_min) + ", " + format_double(m.range_max) + ")");
+  }
+}
+
 const char* kind_name(const KMeansModel&) { return "kmeans"; }
+const char* kind_name(const LinearRegressionModel&) { return "linear_regression"; }
+const char* kind_name(const LogisticRegressionModel&) { return "logistic_regression"; }
+const char* kind_name(const StandardScalerModel&) { return "standard_scaler"; }
+const char* kind_name(const MinMaxScalerModel&) { return "min_max_scaler"; }
+const char* kind_name(const PipelineModel&) { return "pipeline"; }
+
+void validate_estimator(const KMeansModel& kmeans, std::size_t n_features) {
+  InputSchema input;
+  input.n_features = n_features;
+  validate_kmeans(kmeans, input);
+}
+
+void validate_estimator(const PipelineModel& pipeline, std::size_t n_features) {
+  if (pipeline.steps.size() < 2) {
+    fail("pipeline.steps: expected >= 2 steps, found " + std::to_string(pipeline.steps.size()));
+  }
+  std::size_t width = n_features;
+  for (std::size_t i = 0; i < pipeline.steps.size(); ++i) {
+    const PipelineStep& step = pipeline.steps[i];
+    const std::string where = "pipeline.steps[" + std::to_string(i) + "]";
+    if (!is_valid_utf8(step.name)) fail(where + ".name: expected UTF-8 text, found invalid bytes");
+    try {
+      std::visit([&](const auto& e) { validate_estimator(e, width); }, step.estimator);
+    } catch (const Error& error) {
+      fail(where + " (" + estimator_kind(step.estimator) + "): " + error.what());
+    }
+    if (i + 1 < pipeline.steps.size()) {
+      const std::optional<std::size_t> out = transform_width(step.estimator);
+      if (!out) {
+        fail(where + ": a " + std::string(estimator_kind(step.estimator)) +
+             " cannot transform; every step but the last must be a transformer");
+      }
+      width = *out;
+    }
+  }
+}
 
 }  // namespace
+
+std::optional<std::size_t> transform_width(const StepEstimator& estimator) {
+  struct {
+    std::optional<std::size_t> operator()(const KMeansModel& m) const { return m.n_clusters; }
+    std::optional<std::size_t> operator()(const StandardScalerModel& m) const {
+      return m.n_features;
+    }
+    std::optional<std::size_t> operator()(const MinMaxScalerModel& m) const { return m.n_features; }
+    std::optional<std::size_t> operator()(const LinearRegressionModel&) const {
+      return std::nullopt;
+    }
+    std::optional<std::size_t> operator()(const LogisticRegressionModel&) const {
+      return std::nullopt;
+    }
+  } visitor;
+  return std::visit(visitor, estimator);
+}
+
+std::size_t class_count(const ClassLabels& classes) {
+  return std::visit([](const auto& labels) { return labels.size(); }, classes);
+}
 
 const char* estimator_kind(const Estimator& estimator) {
   // One kind_name() overload per alternative: adding a kind without a name does not compile.
   return std::visit([](const auto& e) { return kind_name(e); }, estimator);
 }
 
+const char* estimator_kind(const StepEstimator& estimator) {
+  return std::visit([](const auto& e) { return kind_name(e); }, estimator);
+}
+
 void validate_model(const Model& model) {
   if (!is_valid_utf8(model.producer)) fail("producer: expected UTF-8 text, found invalid bytes");
   validate_schema(model.input);
-  std::visit([&](const auto& e) { validate_estimator(e, model.input); }, model.estimator);
+  std::visit([&](const auto& e) { validate_estimator(e, model.input.n_features); },
+             model.estimator);
 }
 
 }  // namespace pith

@@ -1,12 +1,10 @@
-// .pith files (docs/model-format.md): the 32-byte header, the mapping between pith::Model and its
-// protobuf payload, and atomic save / load. Every check on untrusted bytes lives here.
+// .pith files (docs/model-format.md): the 32-byte header around the protobuf payload (mapped to
+// pith::Model in model_proto.cc), and atomic save / load. Every check on raw bytes lives here.
 #include "pith/model_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <google/protobuf/unknown_field_set.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,6 +21,7 @@
 
 #include "crc32.h"
 #include "file_descriptor.h"
+#include "model_proto.h"
 #include "pith/error.h"
 #include "pith/file_io.h"
 #include "pith/model.pb.h"
@@ -161,100 +160,6 @@ std::string_view checked_payload(std::string_view bytes, FormatVersion version) 
   return payload;
 }
 
-std::size_t to_size(std::uint64_t value, const char* field) {
-  if constexpr (sizeof(std::size_t) < sizeof(std::uint64_t)) {
-    if (value > std::numeric_limits<std::size_t>::max()) {
-      fail_format(std::string(field) + ": " + std::to_string(value) + " does not fit in memory");
-    }
-  }
-  return static_cast<std::size_t>(value);
-}
-
-InputSchema read_schema(const pb::Model& message) {
-  if (!message.has_input()) fail_format("input: missing; expected the model's input schema");
-  const pb::InputSchema& in = message.input();
-  InputSchema schema;
-  schema.n_features = to_size(in.n_features(), "input.n_features");
-  switch (in.dtype()) {
-    case pb::DTYPE_FLOAT32:
-      schema.dtype = DType::kFloat32;
-      break;
-    case pb::DTYPE_FLOAT64:
-      schema.dtype = DType::kFloat64;
-      break;
-    case pb::DTYPE_UNSPECIFIED:
-      fail_format("input.dtype: expected float32 or float64, found DTYPE_UNSPECIFIED (0)");
-    default:  // proto3 enums are open: a newer writer's dtype arrives as its number
-      fail_format("input.dtype: expected float32 or float64, found unknown code " +
-                  std::to_string(static_cast<int>(in.dtype())) +
-                  " (a dtype added by a newer pith? upgrade pith)");
-  }
-  schema.feature_names.assign(in.feature_names().begin(), in.feature_names().end());
-  return schema;
-}
-
-KMeansModel read_kmeans(const pb::KMeans& in) {
-  KMeansModel kmeans;
-  kmeans.n_clusters = to_size(in.n_clusters(), "kmeans.n_clusters");
-  kmeans.n_features = to_size(in.n_features(), "kmeans.n_features");
-  kmeans.centers.assign(in.cluster_centers().begin(), in.cluster_centers().end());
-  kmeans.inertia = in.inertia();
-  if (in.n_iter() > static_cast<std::uint32_t>(std::numeric_limits<int>::max())) {
-    fail_format("kmeans.n_iter: expected <= " + std::to_string(std::numeric_limits<int>::max()) +
-                ", found " + std::to_string(in.n_iter()));
-  }
-  kmeans.n_iter = static_cast<int>(in.n_iter());
-  return kmeans;
-}
-
-[[noreturn]] void fail_unknown_estimator(const pb::Model& message) {
-  // A newer writer's kind is a oneof field this reader does not know: protobuf keeps it as an
-  // unknown field, whose number helps whoever reads the bug report.
-  std::string numbers;
-  const auto& unknown = message.GetReflection()->GetUnknownFields(message);
-  for (int i = 0; i < unknown.field_count(); ++i) {
-    numbers +=
-        (numbers.empty() ? " (unknown fields: " : ", ") + std::to_string(unknown.field(i).number());
-  }
-  if (!numbers.empty()) numbers += ")";
-  fail_format("the file holds no estimator this pith version knows" + numbers +
-              ": probably an estimator kind added by a newer pith; upgrade pith to load it");
-}
-
-Model from_message(const pb::Model& message) {
-  Model model;
-  model.producer = message.producer();
-  model.input = read_schema(message);
-  switch (message.estimator_case()) {
-    case pb::Model::kKmeans:
-      model.estimator = read_kmeans(message.kmeans());
-      break;
-    case pb::Model::ESTIMATOR_NOT_SET:
-      fail_unknown_estimator(message);
-  }
-  return model;
-}
-
-void write_estimator(const KMeansModel& kmeans, pb::Model& message) {
-  pb::KMeans& out = *message.mutable_kmeans();
-  out.set_n_clusters(kmeans.n_clusters);
-  out.set_n_features(kmeans.n_features);
-  out.mutable_cluster_centers()->Add(kmeans.centers.begin(), kmeans.centers.end());
-  out.set_inertia(kmeans.inertia);
-  out.set_n_iter(static_cast<std::uint32_t>(kmeans.n_iter));  // validated >= 0
-}
-
-pb::Model to_message(const Model& model) {
-  pb::Model message;
-  message.set_producer(model.producer.empty() ? std::string("pith ") + kVersion : model.producer);
-  pb::InputSchema& in = *message.mutable_input();
-  in.set_n_features(model.input.n_features);
-  in.set_dtype(model.input.dtype == DType::kFloat32 ? pb::DTYPE_FLOAT32 : pb::DTYPE_FLOAT64);
-  for (const std::string& name : model.input.feature_names) in.add_feature_names(name);
-  std::visit([&](const auto& estimator) { write_estimator(estimator, message); }, model.estimator);
-  return message;
-}
-
 // ---- Files. POSIX calls rather than iostreams: they report errno, and fsync needs a descriptor.
 
 [[noreturn]] void fail_io(const std::filesystem::path& path, const std::string& what, int err) {
@@ -316,7 +221,7 @@ std::string serialize_model(const Model& model) {
     throw Error(ErrorCode::kInvalidArgument,
                 std::string("cannot save an invalid model: ") + e.what());
   }
-  const pb::Model message = to_message(model);
+  const pb::Model message = detail::to_message(model);
   const std::size_t payload_size = message.ByteSizeLong();
   if (payload_size > kMaxPayloadSize) {
     throw Error(ErrorCode::kUnsupported,
@@ -360,7 +265,7 @@ Model parse_model(std::string_view bytes, std::vector<std::string>* warnings) {
         "corrupted: the payload is not a valid pith.format.v1.Model protobuf message, though its "
         "CRC-32 matches (the program that wrote it is at fault)");
   }
-  Model model = from_message(message);
+  Model model = detail::from_message(message);
   validate_model(model);
   if (version.minor > kFormatMinor && warnings != nullptr) {
     warnings->push_back("written by format " + version_string(version) + " (producer \"" +

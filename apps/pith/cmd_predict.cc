@@ -1,4 +1,5 @@
-// `pith predict MODEL DATA.csv`: labels (or, with --transform, distances) for every CSV row.
+// `pith predict MODEL DATA.csv`: predictions (or probabilities, scores, transforms) for every CSV
+// row, for any model kind, through pith/predict.h.
 #include <charconv>
 #include <cstdint>
 #include <numeric>
@@ -12,6 +13,7 @@
 #include "output.h"
 #include "pith/error.h"
 #include "pith/kmeans.h"
+#include "pith/predict.h"
 
 namespace pith::cli {
 namespace {
@@ -19,9 +21,17 @@ namespace {
 // Far above any core count; a typo like --threads 80000 is an error rather than a thread storm.
 constexpr int kMaxThreads = 4096;
 
+// Flags choosing an output other than "predict", by the scikit-learn method they mirror.
+constexpr std::pair<const char*, const char*> kMethodFlags[] = {
+    {"proba", "predict_proba"},
+    {"decision-function", "decision_function"},
+    {"transform", "transform"},
+};
+
 struct PredictOptions {
-  bool transform = false;
-  int n_threads = 0;  // 0: all cores
+  std::string flag = "predict";
+  std::string method = "predict";  // the model output to write (pith/predict.h)
+  int n_threads = 0;               // 0: all cores
 };
 
 // For every CSV column, the model input column it feeds. With a header and named features the
@@ -82,20 +92,29 @@ std::string format_rows(const std::vector<T>& values, std::size_t n_cols) {
   return out;
 }
 
-// One overload per estimator kind, picked by std::visit. A kind that has no transform should
-// throw Error(kUnsupported, "--transform is not supported for <kind> models").
-template <class T>
-std::string predict_rows(const KMeansModel& model, MatrixView<T> X, const PredictOptions& options) {
-  if (options.transform) {
-    std::vector<T> distances(X.rows * model.n_clusters);
-    kmeans_transform(model, X, distances.data(), options.n_threads);
-    return format_rows(distances, model.n_clusters);
+// A label as one CSV cell: quoted (RFC 4180) when it holds a comma, quote or line break.
+std::string csv_cell(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
   }
-  std::vector<std::int32_t> labels(X.rows);
-  kmeans_predict(model, X, labels.data(), options.n_threads);
+  out += '"';
+  return out;
+}
+
+std::string format_indices(const std::vector<std::int32_t>& indices, const ClassLabels* classes) {
   std::string out;
-  for (const std::int32_t label : labels) {
-    out += std::to_string(label);
+  for (const std::int32_t index : indices) {
+    if (classes == nullptr) {
+      out += std::to_string(index);
+    } else if (const auto* ints = std::get_if<std::vector<std::int64_t>>(classes)) {
+      out += std::to_string((*ints)[static_cast<std::size_t>(index)]);
+    } else {
+      out +=
+          csv_cell(std::get<std::vector<std::string>>(*classes)[static_cast<std::size_t>(index)]);
+    }
     out += '\n';
   }
   return out;
@@ -109,10 +128,25 @@ std::string predict_as(const Model& model, const CsvReader& csv, const PredictOp
   const std::vector<std::size_t> order = column_order(csv, model.input);
   const std::vector<T> values = csv.read_rows<T>(order);
   const MatrixView<T> X{values.data(), values.size() / n_features, n_features};
-  // Zero rows (a header-only CSV) is a valid, empty batch; the library wants at least one.
+  const std::vector<OutputSpec> outputs = model_outputs(model);
+  const OutputSpec* spec = find_output(outputs, options.method);
+  if (spec == nullptr) {
+    std::string message = "--" + options.flag + " is not supported for ";
+    message.append(estimator_kind(model.estimator)).append(" models (they have:");
+    for (const OutputSpec& s : outputs) message.append(" ").append(s.name);
+    throw Error(ErrorCode::kUnsupported, message + ")");
+  }
+  // Zero rows (a header-only CSV) is a valid, empty batch.
   if (X.rows == 0) return "";
-  return std::visit([&](const auto& estimator) { return predict_rows(estimator, X, options); },
-                    model.estimator);
+  check_finite_matrix(X, "the CSV data", options.n_threads);
+  if (spec->type == OutputType::kIndex) {
+    std::vector<std::int32_t> indices(X.rows);
+    predict<T>(model, spec->name, X, indices.data(), nullptr, options.n_threads);
+    return format_indices(indices, spec->class_index ? model_classes(model) : nullptr);
+  }
+  std::vector<T> out(X.rows * spec->width);
+  predict<T>(model, spec->name, X, nullptr, out.data(), options.n_threads);
+  return format_rows(out, spec->width);
 }
 
 int run_predict(const Args& args) {
@@ -122,7 +156,14 @@ int run_predict(const Args& args) {
     args.usage_error("MODEL and DATA.csv cannot both be '-' (standard input)");
   }
   PredictOptions options;
-  options.transform = args.flag("transform");
+  int chosen = 0;
+  for (const auto& [flag, method] : kMethodFlags) {
+    if (!args.flag(flag)) continue;
+    if (++chosen > 1)
+      args.usage_error("--proba, --decision-function and --transform exclude each other");
+    options.flag = flag;
+    options.method = method;
+  }
   options.n_threads = args.int_value("threads", 0, 0, kMaxThreads);
   const std::string output_path = args.value("output").value_or("-");
 
@@ -143,22 +184,25 @@ int run_predict(const Args& args) {
 const Subcommand& predict_subcommand() {
   static const Subcommand command{
       .name = "predict",
-      .summary = "Predict the cluster (or distances) of every row of a CSV file.",
+      .summary = "Predict (labels, values, probabilities, transforms) for every row of a CSV file.",
       .operands = {"MODEL", "DATA.csv"},
       .options =
           {
               value_option("output", "FILE", "write to FILE (replaced atomically), not stdout",
                            'o'),
               value_option("threads", "N", "threads to use; 0 (the default) uses all cores"),
-              flag_option("transform", "write the distance to every center, not the label"),
+              flag_option("proba", "write class probabilities (classifiers)"),
+              flag_option("decision-function", "write raw scores (classifiers)"),
+              flag_option("transform", "write the transform (K-Means distances, scaled features)"),
           },
       .details =
           "DATA.csv: comma-separated numbers, one sample per row; '-' reads standard input.\n"
           "A first row with a non-numeric cell is a header: when the model has feature names,\n"
           "columns are matched by name (any order); otherwise only their count is checked.\n"
           "A header-only file gives empty output; an empty file is an error.\n"
-          "Output: one label per line, or with --transform one comma-separated row of\n"
-          "distances per sample (17 significant digits for float64 models, 9 for float32).\n",
+          "Output: one prediction per line: a cluster index, a class label or the regression\n"
+          "value(s); with --proba, --decision-function or --transform one comma-separated row\n"
+          "per sample (17 significant digits for float64 models, 9 for float32).\n",
       .run = &run_predict,
   };
   return command;

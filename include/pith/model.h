@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -50,6 +51,10 @@ struct Model {
 // "linear_regression", "logistic_regression", "standard_scaler", "min_max_scaler", "pipeline".
 const char* estimator_kind(const Estimator& estimator);
 const char* estimator_kind(const StepEstimator& estimator);
+
+// The number of values a step produces per row when it transforms (a pipeline's inner step),
+// or nullopt if it cannot (regressors and classifiers).
+std::optional<std::size_t> transform_width(const StepEstimator& estimator);
 
 // Checks internal consistency (sizes, finite parameters, schema vs estimator); throws
 // pith::Error(kFormat) describing the first problem. Loaders call it on everything they read.

@@ -11,14 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "binding.h"
 #include "pith/error.h"
 #include "pith/model_io.h"
 #include "pith/wasm.h"
 
-namespace nb = nanobind;
+namespace pith::python {
+namespace {
+
 using namespace nb::literals;
 
-namespace {
 
 pith::WasmOptions make_options(const std::optional<std::string>& dtype,
                                const std::vector<std::string>& outputs, bool metadata,
@@ -79,3 +81,5 @@ void bind_wasm(nb::module_& m) {
         "outputs"_a = std::vector<std::string>{},
         "The compiler's intermediate form ('ir') or the module as text ('wat').");
 }
+
+}  // namespace pith::python

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "crc32.h"
+#include "pith/error.h"  // before version.h: ErrorCode::kVersion would shadow pith::kVersion
+#include "pith/version.h"
 
 namespace pith::test {
 
@@ -97,7 +99,7 @@ inline std::string encode(const Spec& s) {
 // Header fields; unset sizes and CRC are computed from the payload.
 struct Header {
   std::uint64_t major = 1;
-  std::uint64_t minor = 0;
+  std::uint64_t minor = kFormatMinor;  // what this pith writes
   std::uint32_t reserved = 0;
   std::string extra;  // bytes a newer minor version appends to the header
   std::optional<std::uint64_t> header_size;

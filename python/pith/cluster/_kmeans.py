@@ -406,6 +406,7 @@ class KMeans(
         names = getattr(self, "feature_names_in_", None)
         return {
             "kind": "kmeans",
+            "n_features": int(self.cluster_centers_.shape[1]),
             "cluster_centers": self._centers(),
             "inertia": float(self.inertia_),
             "n_iter": int(self.n_iter_),

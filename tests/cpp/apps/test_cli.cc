@@ -34,14 +34,14 @@ TEST_F(CliTest, GlobalHelpListsSubcommands) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("usage: pith <command>"), std::string::npos);
   EXPECT_NE(r.out.find("  info        Describe a model file"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("  predict     Predict the cluster"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  predict     Predict (labels"), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "");
 }
 
 TEST_F(CliTest, Version) {
   const RunResult r = run({"--version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, "pith 0.1.0 (model format 1.0)\n");
+  EXPECT_EQ(r.out, "pith 0.1.0 (model format 1.1)\n");
 }
 
 TEST_F(CliTest, NoArgumentsIsAUsageError) {
@@ -69,7 +69,7 @@ TEST_F(CliTest, InfoText) {
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out, "path:            " + path("named.pith") +
                        "\n"
-                       "format version:  1.0\n"
+                       "format version:  1.1\n"
                        "producer:        pith-test\n"
                        "estimator:       kmeans\n"
                        "input:           2 features, float64\n"
@@ -89,7 +89,7 @@ TEST_F(CliTest, InfoJson) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(JsonChecker(r.out).valid()) << r.out;
   for (const char* expected :
-       {"\"format_version\":\"1.0\"", "\"producer\":\"pith-test\"", "\"estimator\":\"kmeans\"",
+       {"\"format_version\":\"1.1\"", "\"producer\":\"pith-test\"", "\"estimator\":\"kmeans\"",
         "\"input\":{\"n_features\":2,\"dtype\":\"float64\",\"feature_names\":[\"x\",\"y\"]}",
         "\"n_clusters\":3", "\"inertia\":1.5", "\"n_iter\":4", "\"centers\":[[0,0],[10,0],[0,10]]",
         "\"centers_truncated\":false"}) {
@@ -376,7 +376,7 @@ INSTANTIATE_TEST_SUITE_P(
         predict_csv("CorruptModel", "corrupt.pith", "1,2\n",
                     "corrupt.pith': not a pith model file"),
         predict_csv("TruncatedModel", "truncated.pith", "1,2\n", "truncated"),
-        predict_csv("NewerMajorModel", "v2.pith", "1,2\n", "written by format 2.0"),
+        predict_csv("NewerMajorModel", "v2.pith", "1,2\n", "written by format 2.1"),
         command("CsvGivenAsModel", {"predict", "@/data.csv", "@/data.csv", "-o", "@/out.txt"}, 1,
                 "data.csv': not a pith model file"),
         command("InfoEndlessModel", {"info", "/dev/zero"}, 1,
