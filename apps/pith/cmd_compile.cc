@@ -30,8 +30,8 @@ int run_compile(const Args& args) {
   if (args.flag("float32") && args.flag("float64")) {
     args.usage_error("--float32 and --float64 exclude each other");
   }
-  if (args.flag("float32")) options.arithmetic = WasmArithmetic::kFloat32;
-  if (args.flag("float64")) options.arithmetic = WasmArithmetic::kFloat64;
+  if (args.flag("float32")) options.dtype = WasmDType::kFloat32;
+  if (args.flag("float64")) options.dtype = WasmDType::kFloat64;
   options.wasi = args.flag("wasi");
   options.metadata = !args.flag("no-metadata");
   if (const auto outputs = args.value("outputs")) options.outputs = split_list(*outputs);

@@ -15,15 +15,16 @@
 
 namespace pith {
 
-// The type of inputs, outputs and arithmetic in the module.
-enum class WasmArithmetic : std::uint8_t {
-  kModel,    // the model's input dtype (float32 or float64)
-  kFloat32,  // float32 (parameters rounded to float32 once, as pith's float32 prediction)
+// The type of the module's inputs and outputs. Its arithmetic is pith's native prediction's for
+// that dtype (pith/predict.h): float64, with the float32 roundings of predict<float> for float32.
+enum class WasmDType : std::uint8_t {
+  kModel,  // the model's input dtype
+  kFloat32,
   kFloat64,
 };
 
 struct WasmOptions {
-  WasmArithmetic arithmetic = WasmArithmetic::kModel;
+  WasmDType dtype = WasmDType::kModel;
   // Outputs to export, by name ("predict", "predict_proba", "decision_function", "transform");
   // empty: every output the model has.
   std::vector<std::string> outputs;

@@ -28,9 +28,9 @@ pith::WasmOptions make_options(const std::optional<std::string>& dtype,
                                const std::string& embedded_output) {
   pith::WasmOptions options;
   if (dtype == "float32") {
-    options.arithmetic = pith::WasmArithmetic::kFloat32;
+    options.dtype = pith::WasmDType::kFloat32;
   } else if (dtype == "float64") {
-    options.arithmetic = pith::WasmArithmetic::kFloat64;
+    options.dtype = pith::WasmDType::kFloat64;
   } else if (dtype) {
     pith::throw_invalid_argument("dtype must be None, 'float32' or 'float64', got '" + *dtype +
                                  "'");

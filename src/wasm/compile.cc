@@ -15,22 +15,22 @@
 namespace pith {
 namespace {
 
-using wasm::Arith;
+using wasm::IoType;
 
 // Ops with up to this many parameters become straight-line code (see unroll_small): about where
 // the code for the parameters as immediates outgrows a loop over a table.
 constexpr std::size_t kMaxUnrolledValues = 32;
 
-Arith arith_for(const Model& model, const WasmOptions& options) {
-  switch (options.arithmetic) {
-    case WasmArithmetic::kFloat32:
-      return Arith::kF32;
-    case WasmArithmetic::kFloat64:
-      return Arith::kF64;
-    case WasmArithmetic::kModel:
+IoType io_for(const Model& model, const WasmOptions& options) {
+  switch (options.dtype) {
+    case WasmDType::kFloat32:
+      return IoType::kF32;
+    case WasmDType::kFloat64:
+      return IoType::kF64;
+    case WasmDType::kModel:
       break;
   }
-  return model.input.dtype == DType::kFloat32 ? Arith::kF32 : Arith::kF64;
+  return model.input.dtype == DType::kFloat32 ? IoType::kF32 : IoType::kF64;
 }
 
 wasm::Program build_program(const Model& model, const WasmOptions& options) {
@@ -40,7 +40,7 @@ wasm::Program build_program(const Model& model, const WasmOptions& options) {
                 "--wasi (a WASI command module) is not implemented yet; compile without it and "
                 "run the module through the JS loader or a runtime's API");
   }
-  wasm::Program program = wasm::lower(model, arith_for(model, options));
+  wasm::Program program = wasm::lower(model, io_for(model, options));
   wasm::select_routines(program, options.outputs);
   wasm::drop_identities(program);
   wasm::share_prefix(program);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -13,48 +14,20 @@
 namespace pith::wasm {
 namespace {
 
-// Routine function locals: params, then i32 scratch indices, then arithmetic-type values.
+// Routine function locals: params, then i32 indices, then float64 values.
 enum : std::uint32_t { kIn, kOut, kRows, kI, kJ, kW, kK, kAcc, kT, kBest, kSum, kP64 };
 
-// Arithmetic-type instructions for f32 or f64.
-struct Arithmetic {
-  bool f32;
-  std::uint32_t size() const { return f32 ? 4 : 8; }
-  Opcode load() const { return f32 ? Opcode::kF32Load : Opcode::kF64Load; }
-  Opcode store() const { return f32 ? Opcode::kF32Store : Opcode::kF64Store; }
-  Opcode add() const { return f32 ? Opcode::kF32Add : Opcode::kF64Add; }
-  Opcode sub() const { return f32 ? Opcode::kF32Sub : Opcode::kF64Sub; }
-  Opcode mul() const { return f32 ? Opcode::kF32Mul : Opcode::kF64Mul; }
-  Opcode div() const { return f32 ? Opcode::kF32Div : Opcode::kF64Div; }
-  Opcode sqrt() const { return f32 ? Opcode::kF32Sqrt : Opcode::kF64Sqrt; }
-  Opcode min() const { return f32 ? Opcode::kF32Min : Opcode::kF64Min; }
-  Opcode max() const { return f32 ? Opcode::kF32Max : Opcode::kF64Max; }
-  Opcode lt() const { return f32 ? Opcode::kF32Lt : Opcode::kF64Lt; }
-  Opcode gt() const { return f32 ? Opcode::kF32Gt : Opcode::kF64Gt; }
-  ValType type() const { return f32 ? ValType::kF32 : ValType::kF64; }
-  void constant(Code& c, double v) const {
-    if (v == 0.0 && !std::signbit(v)) {  // +0 as the bits of integer 0: 3 bytes, not 9 (or 5)
-      if (f32) {
-        c.i32_const(0);
-        c.op(Opcode::kF32ReinterpretI32);
-      } else {
-        c.i64_const(0);
-        c.op(Opcode::kF64ReinterpretI64);
-      }
-    } else if (f32) {
-      c.f32_const(static_cast<float>(v));
-    } else {
-      c.f64_const(v);
-    }
-  }
-};
+constexpr std::uint32_t kF64Size = 8;
 
+// Emits the ops of one routine. Arithmetic is float64; loop indices are byte offsets into float64
+// vectors (tables, scratch); a float32 input or output row is addressed at half that offset.
 class RoutineEmitter {
  public:
   RoutineEmitter(const Program& program, Code& code, std::uint32_t exp_index)
-      : a_{program.arith == Arith::kF32}, c_(code), exp_(exp_index) {}
+      : io_f32_(program.io == IoType::kF32), c_(code), exp_(exp_index) {}
 
   void emit_op(const Op& op) {
+    rounds_ = io_f32_ && op.rounds;
     if (op.unrolled) {
       if (op.kind == OpKind::kAffine || op.kind == OpKind::kSquaredDistances) {
         matrix_unrolled(op);
@@ -92,32 +65,72 @@ class RoutineEmitter {
   }
 
  private:
-  // Pushes the base address of element `index_local` (a byte offset; kNone for element 0) of
-  // `slot`, and returns the constant offset that the load or store must add.
   static constexpr std::uint32_t kNone = 0xffffffffu;
-  std::uint32_t address(const Slot& slot, std::uint32_t index_local) {
+
+  bool narrow(const Slot& slot) const { return io_f32_ && slot.kind != Slot::Kind::kScratch; }
+  std::uint32_t element_size(const Slot& slot) const { return narrow(slot) ? 4 : kF64Size; }
+
+  // Pushes the dynamic part of the address of element `index_local` (a float64 byte offset;
+  // kNone for element 0) of `slot`; returns the constant part, for the load's or store's offset.
+  std::uint32_t address(const Slot& slot, std::uint32_t index_local, std::size_t element = 0) {
+    const auto constant = static_cast<std::uint32_t>(element * element_size(slot));
+    const auto index = [&] {
+      c_.local_get(index_local);
+      if (narrow(slot)) {
+        c_.i32_const(1);
+        c_.op(Opcode::kI32ShrU);
+      }
+    };
     if (slot.kind == Slot::Kind::kScratch) {
       if (index_local == kNone) {
         c_.i32_const(0);
       } else {
-        c_.local_get(index_local);
+        index();
       }
-      return slot.address;
+      return slot.address + constant;
     }
     c_.local_get(slot.kind == Slot::Kind::kInput ? kIn : kOut);
     if (index_local != kNone) {
-      c_.local_get(index_local);
+      index();
       c_.op(Opcode::kI32Add);
     }
-    return 0;
+    return constant;
   }
-  void load(const Slot& slot, std::uint32_t index_local, std::uint32_t extra = 0) {
-    const std::uint32_t offset = address(slot, index_local);
-    c_.memory(a_.load(), offset + extra);
+  void load(const Slot& slot, std::uint32_t index_local, std::size_t element = 0) {
+    const std::uint32_t offset = address(slot, index_local, element);
+    c_.memory(narrow(slot) ? Opcode::kF32Load : Opcode::kF64Load, offset);
+    if (narrow(slot)) c_.op(Opcode::kF64PromoteF32);
+  }
+  // Stores the float64 on the stack (after an `address` of the same slot).
+  void store(const Slot& slot, std::uint32_t offset) {
+    if (narrow(slot)) {
+      c_.op(Opcode::kF32DemoteF64);
+      c_.memory(Opcode::kF32Store, offset);
+    } else {
+      c_.memory(Opcode::kF64Store, offset);
+    }
+  }
+  // The float32 rounding of pith's float32 prediction, where the op has it.
+  void round() {
+    if (!rounds_) return;
+    c_.op(Opcode::kF32DemoteF64);
+    c_.op(Opcode::kF64PromoteF32);
+  }
+  void arith(Opcode op) {
+    c_.op(op);
+    round();
   }
   void load_table(const Table& table, std::uint32_t index_local) {
     c_.local_get(index_local);
-    c_.memory(a_.load(), table.address);
+    c_.memory(Opcode::kF64Load, table.address);
+  }
+  void constant(double v) {
+    if (v == 0.0 && !std::signbit(v)) {  // +0 as the bits of integer 0: 3 bytes, not 9
+      c_.i64_const(0);
+      c_.op(Opcode::kF64ReinterpretI64);
+    } else {
+      c_.f64_const(v);
+    }
   }
   void set_i32(std::uint32_t local, std::int32_t value) {
     c_.i32_const(value);
@@ -129,109 +142,118 @@ class RoutineEmitter {
     c_.op(Opcode::kI32Add);
     c_.local_set(local);
   }
-  // Closes a do-while loop over `local` (a byte offset stepping by the element size).
+  // Closes a do-while loop over `local`, a byte offset stepping over `count` float64 elements.
   void loop_until(std::uint32_t local, std::size_t count) {
     c_.local_get(local);
-    c_.i32_const(static_cast<std::int32_t>(a_.size()));
+    c_.i32_const(static_cast<std::int32_t>(kF64Size));
     c_.op(Opcode::kI32Add);
     c_.local_tee(local);
-    c_.i32_const(static_cast<std::int32_t>(count * a_.size()));
+    c_.i32_const(static_cast<std::int32_t>(count * kF64Size));
     c_.op(Opcode::kI32LtU);
     c_.br_if(0);
     c_.end();
   }
-  void to_f64() {
-    if (a_.f32) c_.op(Opcode::kF64PromoteF32);
-  }
-  void from_f64() {
-    if (a_.f32) c_.op(Opcode::kF32DemoteF64);
+  // acc (+)= one term of row j: w * x (affine) or (x - c)^2 (distances), from the stack order
+  // of the two operands; `add` unless it is the first term.
+  void term(bool affine, const std::function<void()>& parameter, const std::function<void()>& input,
+            bool add) {
+    if (affine) {
+      parameter();
+      input();
+      c_.op(Opcode::kF64Mul);
+    } else {
+      input();
+      parameter();
+      arith(Opcode::kF64Sub);
+      c_.local_tee(kT);
+      c_.local_get(kT);
+      arith(Opcode::kF64Mul);
+    }
+    if (add) arith(Opcode::kF64Add);
   }
 
-  // kAffine / kSquaredDistances: one pass over the matrix, row j of it for output j.
+  // kAffine / kSquaredDistances: one pass over the matrix, row j of it for output j; the sum
+  // in feature order, as pith's native code (which is not contracted to FMA).
   void matrix(const Op& op) {
     const bool affine = op.kind == OpKind::kAffine;
     set_i32(kW, 0);
     set_i32(kJ, 0);
     c_.loop();
-    a_.constant(c_, 0.0);
+    constant(0.0);
     c_.local_set(kAcc);
     set_i32(kI, 0);
     c_.loop();
     c_.local_get(kAcc);
-    if (affine) {
-      load_table(op.tables[0], kW);
-      load(op.src, kI);
-      c_.op(a_.mul());
-    } else {
-      load(op.src, kI);
-      load_table(op.tables[0], kW);
-      c_.op(a_.sub());
-      c_.local_tee(kT);
-      c_.local_get(kT);
-      c_.op(a_.mul());
-    }
-    c_.op(a_.add());
+    term(
+        affine, [&] { load_table(op.tables[0], kW); }, [&] { load(op.src, kI); }, true);
     c_.local_set(kAcc);
-    add_i32(kW, static_cast<std::int32_t>(a_.size()));
+    add_i32(kW, static_cast<std::int32_t>(kF64Size));
     loop_until(kI, op.in_width);
     const std::uint32_t offset = address(op.dst, kJ);
     c_.local_get(kAcc);
     if (affine) {
       load_table(op.tables[1], kJ);
-      c_.op(a_.add());
+      c_.op(Opcode::kF64Add);
     }
-    c_.memory(a_.store(), offset);
+    store(op.dst, offset);
     loop_until(kJ, op.out_width);
   }
 
-  // The same arithmetic in the same order as matrix(), with the matrix as immediates.
+  // The same arithmetic in the same order as matrix(), with the parameters as immediates.
   void matrix_unrolled(const Op& op) {
     const bool affine = op.kind == OpKind::kAffine;
     const std::vector<double>& m = op.tables[0].values;
     for (std::size_t j = 0; j < op.out_width; ++j) {
-      const std::uint32_t offset = address(op.dst, kNone);
+      const std::uint32_t offset = address(op.dst, kNone, j);
       for (std::size_t i = 0; i < op.in_width; ++i) {
-        const double v = m[j * op.in_width + i];
-        const auto at = static_cast<std::uint32_t>(i * a_.size());
-        if (affine) {
-          a_.constant(c_, v);
-          load(op.src, kNone, at);
-          c_.op(a_.mul());
-        } else {
-          load(op.src, kNone, at);
-          a_.constant(c_, v);
-          c_.op(a_.sub());
-          c_.local_tee(kT);
-          c_.local_get(kT);
-          c_.op(a_.mul());
-        }
-        if (i > 0) c_.op(a_.add());
+        term(
+            affine, [&] { constant(m[j * op.in_width + i]); }, [&] { load(op.src, kNone, i); },
+            i > 0);
       }
       if (affine) {
-        a_.constant(c_, op.tables[1].values[j]);
-        c_.op(a_.add());
+        constant(op.tables[1].values[j]);
+        c_.op(Opcode::kF64Add);
       }
-      c_.memory(a_.store(), offset + static_cast<std::uint32_t>(j * a_.size()));
+      store(op.dst, offset);
     }
   }
 
-  void elementwise_unrolled(const Op& op) {
-    const std::vector<double>& first = op.tables[0].values;
-    const std::vector<double>& second = op.tables[1].values;
-    const bool standardize = op.kind == OpKind::kStandardize;
-    for (std::size_t i = 0; i < op.in_width; ++i) {
-      const auto at = static_cast<std::uint32_t>(i * a_.size());
-      const std::uint32_t offset = address(op.dst, kNone);
-      load(op.src, kNone, at);
-      if (!first.empty()) {
-        a_.constant(c_, first[i]);
-        c_.op(standardize ? a_.sub() : a_.mul());
-      }
-      if (!second.empty()) {
-        a_.constant(c_, second[i]);
-        c_.op(standardize ? a_.div() : a_.add());
-      }
-      c_.memory(a_.store(), offset + at);
+  // The value of element i of an elementwise op, from its input on the stack.
+  void elementwise_value(const Op& op, const std::function<void(std::size_t)>& parameter) {
+    const bool first = !op.tables.empty() && !op.tables[0].values.empty();
+    const bool second = op.tables.size() > 1 && !op.tables[1].values.empty();
+    switch (op.kind) {
+      case OpKind::kSqrt:
+        arith(Opcode::kF64Sqrt);
+        break;
+      case OpKind::kStandardize:  // (x - mean) / scale
+        if (first) {
+          parameter(0);
+          arith(Opcode::kF64Sub);
+        }
+        if (second) {
+          parameter(1);
+          arith(Opcode::kF64Div);
+        }
+        break;
+      case OpKind::kScaleShift:  // x * scale + min
+        if (first) {
+          parameter(0);
+          arith(Opcode::kF64Mul);
+        }
+        if (second) {
+          parameter(1);
+          arith(Opcode::kF64Add);
+        }
+        break;
+      case OpKind::kClip:
+        constant(op.lo);
+        c_.op(Opcode::kF64Max);
+        constant(op.hi);
+        c_.op(Opcode::kF64Min);
+        break;
+      default:
+        break;
     }
   }
 
@@ -240,51 +262,28 @@ class RoutineEmitter {
     c_.loop();
     const std::uint32_t offset = address(op.dst, kI);
     load(op.src, kI);
-    switch (op.kind) {
-      case OpKind::kSqrt:
-        c_.op(a_.sqrt());
-        break;
-      case OpKind::kStandardize:
-        if (!op.tables[0].values.empty()) {
-          load_table(op.tables[0], kI);
-          c_.op(a_.sub());
-        }
-        if (!op.tables[1].values.empty()) {
-          load_table(op.tables[1], kI);
-          c_.op(a_.div());
-        }
-        break;
-      case OpKind::kScaleShift:
-        if (!op.tables[0].values.empty()) {
-          load_table(op.tables[0], kI);
-          c_.op(a_.mul());
-        }
-        if (!op.tables[1].values.empty()) {
-          load_table(op.tables[1], kI);
-          c_.op(a_.add());
-        }
-        break;
-      case OpKind::kClip:
-        a_.constant(c_, op.lo);
-        c_.op(a_.max());
-        a_.constant(c_, op.hi);
-        c_.op(a_.min());
-        break;
-      default:
-        break;
-    }
-    c_.memory(a_.store(), offset);
+    elementwise_value(op, [&](std::size_t t) { load_table(op.tables[t], kI); });
+    store(op.dst, offset);
     loop_until(kI, op.in_width);
+  }
+
+  void elementwise_unrolled(const Op& op) {
+    for (std::size_t i = 0; i < op.in_width; ++i) {
+      const std::uint32_t offset = address(op.dst, kNone, i);
+      load(op.src, kNone, i);
+      elementwise_value(op, [&](std::size_t t) { constant(op.tables[t].values[i]); });
+      store(op.dst, offset);
+    }
   }
 
   // The first extreme wins ties: a later value replaces the best only if strictly better.
   void arg_extreme(const Op& op) {
-    const Opcode better = op.kind == OpKind::kArgMin ? a_.lt() : a_.gt();
+    const Opcode better = op.kind == OpKind::kArgMin ? Opcode::kF64Lt : Opcode::kF64Gt;
     load(op.src, kNone);
     c_.local_set(kBest);
     set_i32(kK, 0);
     if (op.in_width > 1) {
-      set_i32(kI, static_cast<std::int32_t>(a_.size()));
+      set_i32(kI, static_cast<std::int32_t>(kF64Size));
       set_i32(kJ, 1);
       c_.loop();
       load(op.src, kI);
@@ -314,77 +313,89 @@ class RoutineEmitter {
   void positive(const Op& op) {
     const std::uint32_t offset = address(op.dst, kNone);
     load(op.src, kNone);
-    a_.constant(c_, 0.0);
-    c_.op(a_.gt());
+    constant(0.0);
+    c_.op(Opcode::kF64Gt);
     c_.memory(Opcode::kI32Store, offset);
   }
 
-  // p = 1 / (1 + exp(-z)) in float64 (then rounded once to f32 for f32 modules); [1 - p, p].
+  // scipy's expit, as pith's native code: e = exp(-|z|); p = z >= 0 ? 1 / (1 + e) : e / (1 + e).
+  // Output [1 - p, p].
   void sigmoid_pair(const Op& op) {
-    c_.f64_const(1.0);
-    c_.f64_const(1.0);
     load(op.src, kNone);
-    to_f64();
+    c_.local_tee(kT);
+    c_.op(Opcode::kF64Abs);
     c_.op(Opcode::kF64Neg);
     c_.call(exp_);
+    c_.local_set(kP64);  // e
+    c_.f64_const(1.0);
+    c_.f64_const(1.0);
+    c_.local_get(kP64);
     c_.op(Opcode::kF64Add);
-    c_.op(Opcode::kF64Div);
+    c_.local_tee(kSum);
+    c_.op(Opcode::kF64Div);  // 1 / (1 + e)
+    c_.local_get(kP64);
+    c_.local_get(kSum);
+    c_.op(Opcode::kF64Div);  // e / (1 + e)
+    c_.local_get(kT);
+    constant(0.0);
+    c_.op(Opcode::kF64Ge);
+    c_.op(Opcode::kSelect);  // z >= 0 ? 1 / (1 + e) : e / (1 + e)
     c_.local_set(kP64);
     std::uint32_t offset = address(op.dst, kNone);
     c_.f64_const(1.0);
     c_.local_get(kP64);
     c_.op(Opcode::kF64Sub);
-    from_f64();
-    c_.memory(a_.store(), offset);
-    offset = address(op.dst, kNone);
+    store(op.dst, offset);
+    offset = address(op.dst, kNone, 1);
     c_.local_get(kP64);
-    from_f64();
-    c_.memory(a_.store(), offset + a_.size());
+    store(op.dst, offset);
   }
 
-  // max, then e_i = exp(z_i - max) and their sum, then e_i / sum (scikit-learn's order).
+  // max, then e_i = exp(z_i - max) and their sum, then e_i / sum (pith's and scikit-learn's
+  // order). The exponentials wait in the output row, or for a float32 output in the input scratch
+  // vector (read just before), so that only the final quotients are rounded.
   void softmax(const Op& op) {
     const std::size_t k = op.in_width;
     load(op.src, kNone);
     c_.local_set(kBest);
     if (k > 1) {
-      set_i32(kI, static_cast<std::int32_t>(a_.size()));
+      set_i32(kI, static_cast<std::int32_t>(kF64Size));
       c_.loop();
       c_.local_get(kBest);
       load(op.src, kI);
-      c_.op(a_.max());
+      c_.op(Opcode::kF64Max);
       c_.local_set(kBest);
       loop_until(kI, k);
     }
-    a_.constant(c_, 0.0);
+    const Slot exps = narrow(op.dst) && op.src.kind == Slot::Kind::kScratch ? op.src : op.dst;
+    constant(0.0);
     c_.local_set(kSum);
     set_i32(kI, 0);
     c_.loop();
-    std::uint32_t offset = address(op.dst, kI);
+    std::uint32_t offset = address(exps, kI);
     load(op.src, kI);
     c_.local_get(kBest);
-    c_.op(a_.sub());
-    to_f64();
+    c_.op(Opcode::kF64Sub);
     c_.call(exp_);
-    from_f64();
     c_.local_tee(kT);
-    c_.memory(a_.store(), offset);
+    store(exps, offset);
     c_.local_get(kSum);
     c_.local_get(kT);
-    c_.op(a_.add());
+    c_.op(Opcode::kF64Add);
     c_.local_set(kSum);
     loop_until(kI, k);
     set_i32(kI, 0);
     c_.loop();
     offset = address(op.dst, kI);
-    load(op.dst, kI);
+    load(exps, kI);
     c_.local_get(kSum);
-    c_.op(a_.div());
-    c_.memory(a_.store(), offset);
+    c_.op(Opcode::kF64Div);
+    store(op.dst, offset);
     loop_until(kI, k);
   }
 
-  Arithmetic a_;
+  bool io_f32_;
+  bool rounds_ = false;
   Code& c_;
   std::uint32_t exp_;
 };
@@ -401,9 +412,8 @@ Function routine_function(Module& module, const Program& p, const Routine& r,
   Function f;
   f.name = r.name;
   f.type = module.type_index({{ValType::kI32, ValType::kI32, ValType::kI32}, {}});
-  const ValType t = p.arith == Arith::kF32 ? ValType::kF32 : ValType::kF64;
-  f.locals = {ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32, t, t, t, t,
-              ValType::kF64};
+  f.locals = {ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32, ValType::kF64,
+              ValType::kF64, ValType::kF64, ValType::kF64, ValType::kF64};
   Code& c = f.body;
   RoutineEmitter emitter(p, c, exp_index);
   if (!row_loop) {
@@ -471,7 +481,7 @@ std::uint32_t embedded_function(Module& m, const Program& p, const EmitOptions& 
   DataSegment rows_data;
   rows_data.offset = p.input_offset;
   for (const double v : options.embedded_rows) {
-    if (p.arith == Arith::kF32) {
+    if (p.io == IoType::kF32) {
       append_f32(rows_data.bytes, static_cast<float>(v));
     } else {
       append_f64(rows_data.bytes, v);

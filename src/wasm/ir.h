@@ -39,7 +39,8 @@ struct Slot {
   std::uint32_t address = 0;  // kScratch: byte address in linear memory (layout)
 };
 
-// A constant table: values as doubles until layout converts them to the arithmetic type.
+// A constant table of float64 values (rounded to float32 by lowering where pith's float32
+// prediction rounds its parameters).
 struct Table {
   std::vector<double> values;
   std::uint32_t address = 0;  // byte address in linear memory (set by layout)
@@ -53,6 +54,10 @@ struct Op {
   double lo = 0.0, hi = 0.0;  // kClip
   Slot src, dst;              // set by assign_slots
   bool unrolled = false;      // straight-line code with the tables as immediates (unroll_small)
+  // Float32 I/O only: every arithmetic result is rounded to float32, as pith's float32 code
+  // computes it (a float64 operation on float32 values rounded to float32 is the float32
+  // operation: float64 has more than twice the precision).
+  bool rounds = false;
   bool index_out() const {
     return kind == OpKind::kArgMin || kind == OpKind::kArgMax || kind == OpKind::kPositive;
   }
@@ -67,17 +72,19 @@ struct Routine {
   std::vector<Op> ops;
 };
 
-enum class Arith : std::uint8_t { kF32, kF64 };
+// The type of inputs and outputs. Arithmetic is float64 (as pith's native prediction), with the
+// float32 roundings of pith's float32 prediction where ops say so.
+enum class IoType : std::uint8_t { kF32, kF64 };
 
 struct Program {
   std::size_t n_features = 0;
-  Arith arith = Arith::kF64;  // the input, output and arithmetic type
+  IoType io = IoType::kF64;
   std::size_t n_classes = 0;  // 0 unless a classifier
   std::string kind;           // estimator kind, informative
   std::vector<Routine> routines;
   // Ops every routine starts with (share_prefix): an internal function that writes its result to
-  // the address it is given, the output row of a routine that is nothing more, else
-  // `shared_result` (a scratch vector) where the routine's own ops start.
+  // `shared_result` (a scratch vector) where the routines' own ops start; for float64 outputs, to
+  // the output row instead for a routine that is nothing more (it passes the address).
   std::vector<Op> shared;
   Slot shared_result;
   // Memory layout, set by layout(): [constants][scratch][caller's area from input_offset).
@@ -87,7 +94,8 @@ struct Program {
   std::vector<std::uint8_t> constants;  // the data segment at address 0
   bool uses_exp = false;
 
-  std::size_t element_size() const { return arith == Arith::kF32 ? 4 : 8; }
+  std::size_t element_size() const { return io == IoType::kF32 ? 4 : 8; }  // inputs, outputs
+  static constexpr std::size_t kScratchElement = 8;  // scratch vectors and tables: float64
 };
 
 // Text form of the program, one line per op; after layout, with addresses.

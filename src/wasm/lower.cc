@@ -116,12 +116,36 @@ std::size_t classes_of(const Estimator& estimator) {
   return 0;
 }
 
+// Float32 prediction in pith (predict<float>) rounds K-Means centers and MinMaxScaler's range to
+// float32 and rounds every scaler, distance and square-root result; scores and probabilities
+// are float64 until the output.
+void round_for_float32(Op& op) {
+  const auto to_float = [](double v) { return static_cast<double>(static_cast<float>(v)); };
+  switch (op.kind) {
+    case OpKind::kSquaredDistances:
+      for (double& v : op.tables[0].values) v = to_float(v);
+      op.rounds = true;
+      break;
+    case OpKind::kClip:
+      op.lo = to_float(op.lo);
+      op.hi = to_float(op.hi);
+      break;
+    case OpKind::kSqrt:
+    case OpKind::kStandardize:
+    case OpKind::kScaleShift:
+      op.rounds = true;
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
-Program lower(const Model& model, Arith arith) {
+Program lower(const Model& model, IoType io) {
   Program program;
   program.n_features = model.input.n_features;
-  program.arith = arith;
+  program.io = io;
   program.kind = estimator_kind(model.estimator);
   program.n_classes = classes_of(model.estimator);
   program.routines = std::visit(
@@ -134,6 +158,11 @@ Program lower(const Model& model, Arith arith) {
         }
       },
       model.estimator);
+  if (io == IoType::kF32) {
+    for (Routine& r : program.routines) {
+      for (Op& op : r.ops) round_for_float32(op);
+    }
+  }
   return program;
 }
 

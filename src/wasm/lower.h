@@ -8,6 +8,6 @@ namespace pith::wasm {
 
 // Throws Error(kUnsupported) for what the compiler cannot express (e.g. a pipeline step in the
 // middle that has no transform).
-Program lower(const Model& model, Arith arith);
+Program lower(const Model& model, IoType io);
 
 }  // namespace pith::wasm

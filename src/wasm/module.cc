@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "pith/error.h"
 
@@ -290,6 +292,7 @@ const char* opcode_name(Opcode op) {
     case Opcode::kF64Ne: return "f64.ne";
     case Opcode::kF64Lt: return "f64.lt";
     case Opcode::kF64Gt: return "f64.gt";
+    case Opcode::kF64Ge: return "f64.ge";
     case Opcode::kI32Add: return "i32.add";
     case Opcode::kI32Sub: return "i32.sub";
     case Opcode::kI32Mul: return "i32.mul";
@@ -306,6 +309,7 @@ const char* opcode_name(Opcode op) {
     case Opcode::kF32Div: return "f32.div";
     case Opcode::kF32Min: return "f32.min";
     case Opcode::kF32Max: return "f32.max";
+    case Opcode::kF64Abs: return "f64.abs";
     case Opcode::kF64Neg: return "f64.neg";
     case Opcode::kF64Nearest: return "f64.nearest";
     case Opcode::kF64Sqrt: return "f64.sqrt";
@@ -366,26 +370,30 @@ std::string escape_bytes(const std::string& bytes) {
   return out;
 }
 
+// Concatenation by appends (GCC 12 warns falsely about `"..." + std::string`).
+void cat(std::string& out, std::initializer_list<std::string_view> parts) {
+  for (const std::string_view part : parts) out.append(part);
+}
+
 }  // namespace
 
 std::string to_text(const Module& m) {
   std::string out = "(module\n";
   for (std::size_t i = 0; i < m.types.size(); ++i) {
-    out += "  (type (;" + std::to_string(i) + ";) (func" +
-           types_clause("param", m.types[i].params) + types_clause("result", m.types[i].results) +
-           "))\n";
+    cat(out, {"  (type (;", std::to_string(i), ";) (func", types_clause("param", m.types[i].params),
+              types_clause("result", m.types[i].results), "))\n"});
   }
   for (const Import& im : m.imports) {
-    out += "  (import \"" + im.module + "\" \"" + im.name + "\" (func (type " +
-           std::to_string(im.type) + ")))\n";
+    cat(out, {"  (import \"", im.module, "\" \"", im.name, "\" (func (type ",
+              std::to_string(im.type), ")))\n"});
   }
   for (std::size_t i = 0; i < m.functions.size(); ++i) {
     const Function& f = m.functions[i];
     const FuncType& t = m.types.at(f.type);
-    out += "  (func $" + f.name + " (;" + std::to_string(m.imports.size() + i) + ";) (type " +
-           std::to_string(f.type) + ")" + types_clause("param", t.params) +
-           types_clause("result", t.results) + "\n";
-    if (!f.locals.empty()) out += "   " + types_clause("local", f.locals) + "\n";
+    cat(out, {"  (func $", f.name, " (;", std::to_string(m.imports.size() + i), ";) (type ",
+              std::to_string(f.type), ")", types_clause("param", t.params),
+              types_clause("result", t.results), "\n"});
+    if (!f.locals.empty()) cat(out, {"   ", types_clause("local", f.locals), "\n"});
     int depth = 2;
     for (const Instr& in : f.body.instrs()) {
       if (in.op == Opcode::kEnd || in.op == Opcode::kElse) --depth;
@@ -400,13 +408,13 @@ std::string to_text(const Module& m) {
         case Opcode::kLocalTee:
         case Opcode::kI32Const:
         case Opcode::kI64Const:
-          out += " " + std::to_string(in.index);
+          cat(out, {" ", std::to_string(in.index)});
           break;
         case Opcode::kF32Const:
-          out += " " + format_float(in.value, 9);
+          cat(out, {" ", format_float(in.value, 9)});
           break;
         case Opcode::kF64Const:
-          out += " " + format_float(in.value, 17);
+          cat(out, {" ", format_float(in.value, 17)});
           break;
         case Opcode::kI32Load:
         case Opcode::kI64Load:
@@ -416,7 +424,7 @@ std::string to_text(const Module& m) {
         case Opcode::kI64Store:
         case Opcode::kF32Store:
         case Opcode::kF64Store:
-          if (in.offset != 0) out += " offset=" + std::to_string(in.offset);
+          if (in.offset != 0) cat(out, {" offset=", std::to_string(in.offset)});
           break;
         default:
           break;
@@ -429,18 +437,18 @@ std::string to_text(const Module& m) {
     }
     out += "  )\n";
   }
-  out += "  (memory (;0;) " + std::to_string(m.memory_pages) + ")\n";
+  cat(out, {"  (memory (;0;) ", std::to_string(m.memory_pages), ")\n"});
   for (const Export& e : m.exports) {
-    out += "  (export \"" + e.name + "\" (" +
-           (e.kind == Export::Kind::kMemory ? "memory " : "func ") + std::to_string(e.index) +
-           "))\n";
+    cat(out,
+        {"  (export \"", e.name, "\" (", (e.kind == Export::Kind::kMemory ? "memory " : "func "),
+         std::to_string(e.index), "))\n"});
   }
   for (const DataSegment& d : m.data) {
-    out += "  (data (i32.const " + std::to_string(d.offset) + ") \"" +
-           escape_bytes(std::string(d.bytes.begin(), d.bytes.end())) + "\")\n";
+    cat(out, {"  (data (i32.const ", std::to_string(d.offset), ") \"",
+              escape_bytes(std::string(d.bytes.begin(), d.bytes.end())), "\")\n"});
   }
   for (const CustomSection& c : m.custom) {
-    out += "  ;; custom section \"" + c.name + "\": " + c.bytes + "\n";
+    cat(out, {"  ;; custom section \"", c.name, "\": ", c.bytes, "\n"});
   }
   out += ")\n";
   return out;

@@ -120,6 +120,13 @@ void share_prefix(Program& program) {
   program.shared.assign(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(n));
   for (Routine& r : program.routines) {
     r.ops.erase(r.ops.begin(), r.ops.begin() + static_cast<std::ptrdiff_t>(n));
+    // Float32 outputs: the shared ops write float64 scratch, which a copy rounds to the output.
+    if (r.ops.empty() && program.io == IoType::kF32) {
+      Op copy;
+      copy.kind = OpKind::kCopy;
+      copy.in_width = copy.out_width = program.shared.back().out_width;
+      r.ops.push_back(copy);
+    }
   }
 }
 
@@ -168,7 +175,11 @@ void assign_slots(Program& program) {
   };
   Slot after_shared{Slot::Kind::kInput, 0, 0};
   std::uint32_t next_after_shared = 0;
-  if (!program.shared.empty()) {
+  if (!program.shared.empty() && program.io == IoType::kF32) {
+    chain(program.shared, after_shared, next_after_shared, true);
+    program.shared_result = after_shared;
+  } else if (!program.shared.empty()) {
+    // The last shared op writes where it is told: an output row, or this scratch vector.
     chain(program.shared, after_shared, next_after_shared, false);
     after_shared = Slot{Slot::Kind::kScratch, next_after_shared, 0};
     next_after_shared ^= 1;
@@ -180,7 +191,7 @@ void assign_slots(Program& program) {
     std::uint32_t next = next_after_shared;
     chain(routine.ops, current, next, false);
   }
-  program.scratch_bytes = static_cast<std::uint32_t>(2 * widest * program.element_size());
+  program.scratch_bytes = static_cast<std::uint32_t>(2 * widest * Program::kScratchElement);
 }
 
 namespace {
@@ -194,7 +205,7 @@ std::uint32_t align_up(std::size_t value, std::size_t alignment) {
 }  // namespace
 
 void layout(Program& program) {
-  const std::size_t es = program.element_size();
+  const std::size_t es = Program::kScratchElement;
   std::vector<const std::vector<double>*> placed;  // pooled tables, by content
   std::vector<std::uint32_t> addresses;
   std::vector<std::uint8_t>& data = program.constants;
@@ -221,13 +232,7 @@ void layout(Program& program) {
         }
         table.address = align_up(data.size(), es);
         data.resize(table.address);
-        for (const double v : table.values) {
-          if (program.arith == Arith::kF32) {
-            append_f32(data, static_cast<float>(v));
-          } else {
-            append_f64(data, v);
-          }
-        }
+        for (const double v : table.values) append_f64(data, v);
         placed.push_back(&table.values);
         addresses.push_back(table.address);
       }
@@ -264,7 +269,7 @@ std::string slot_text(const Slot& slot) {
 
 std::string dump(const Program& p) {
   std::string out = "program ";
-  out.append(p.kind).append(p.arith == Arith::kF32 ? " f32" : " f64");
+  out.append(p.kind).append(p.io == IoType::kF32 ? " io=f32" : " io=f64");
   out.append(" n_features=").append(std::to_string(p.n_features));
   out.append(" n_classes=").append(std::to_string(p.n_classes));
   out.append(" constants=").append(std::to_string(p.constants.size())).append("B");
@@ -274,7 +279,8 @@ std::string dump(const Program& p) {
   out.append(p.uses_exp ? " uses_exp\n" : "\n");
   const auto dump_op = [&out](const Op& op) {
     out.append("  ").append(slot_text(op.dst)).append("[").append(std::to_string(op.out_width));
-    out.append("] = ").append(op_name(op.kind)).append(op.unrolled ? ".unrolled " : " ");
+    out.append("] = ").append(op_name(op.kind)).append(op.unrolled ? ".unrolled" : "");
+    out.append(op.rounds ? ".f32 " : " ");
     out.append(slot_text(op.src)).append("[").append(std::to_string(op.in_width)).append("]");
     for (const Table& t : op.tables) {
       if (t.values.empty()) {

@@ -31,7 +31,7 @@ void unroll_small(Program& program, std::size_t max_values);
 // output row, intermediates alternate between two scratch vectors (elementwise ops in place).
 void assign_slots(Program& program);
 
-// Places constant tables (identical tables shared, converted to the arithmetic type) and the
+// Places constant tables (identical tables shared, float64) and the
 // scratch vectors in linear memory; sets input_offset and uses_exp.
 void layout(Program& program);
 
