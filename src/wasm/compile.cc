@@ -81,7 +81,7 @@ const ClassLabels* classes_of(const Model& model) {
 std::string metadata_json(const Model& model, const wasm::Program& program) {
   // Only what the exported functions cannot say: numbers (n_features, widths, element size)
   // are functions of the module.
-  std::string j = "{\"kind\":";
+  std::string j = "{\"abi\":1,\"kind\":";
   append_json_string(j, program.kind);
   if (!model.input.feature_names.empty()) {
     j += ",\"feature_names\":[";
