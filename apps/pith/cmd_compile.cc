@@ -64,8 +64,8 @@ const Subcommand& compile_subcommand() {
       .options =
           {
               value_option("output", "FILE", "write the module to FILE (replaced atomically)", 'o'),
-              flag_option("float32", "float32 inputs, outputs and arithmetic"),
-              flag_option("float64", "float64 inputs, outputs and arithmetic"),
+              flag_option("float32", "float32 inputs and outputs (default: the model's dtype)"),
+              flag_option("float64", "float64 inputs and outputs"),
               value_option("outputs", "LIST",
                            "comma-separated outputs to export (default: all the model has)"),
               flag_option("no-metadata", "leave out the 'pith' schema section (JSON)"),
@@ -74,12 +74,12 @@ const Subcommand& compile_subcommand() {
               flag_option("wasi", "a WASI command reading CSV on stdin (not implemented yet)"),
           },
       .details =
-          "The module has no imports and exports its memory, the schema (n_features,\n"
-          "n_outputs, n_classes, element_size, input_offset), ensure_memory and one function\n"
-          "per output: predict, predict_proba, decision_function, transform, each taking\n"
-          "(input address, output address, rows). See docs/wasm-abi.md.\n"
-          "Without --float32/--float64 the module computes in the model's dtype.\n"
-          "Outputs: predict (labels), predict_proba, decision_function, transform.\n",
+          "The module has no imports. It exports its memory, the schema (n_features,\n"
+          "n_outputs, n_classes, element_size, input_offset, <output>_width) and one\n"
+          "function per output (predict, predict_proba, decision_function, transform),\n"
+          "each taking (input address, output address, rows). It computes what\n"
+          "'pith predict' computes for the same dtype. See docs/wasm-abi.md; js/pith.mjs\n"
+          "loads it in Node and browsers.\n",
       .run = &run_compile,
   };
   return command;

@@ -7,6 +7,7 @@ import math
 import shutil
 import struct
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -166,7 +167,7 @@ def run_node(wasm_path, output, X):
     """js/cli.mjs in Node: labels or values as returned by the JS loader, (rows, width)."""
     done = subprocess.run(
         [NODE, str(ROOT / "js" / "cli.mjs"), str(wasm_path), output],
-        input=json.dumps(np.asarray(X, np.float64).tolist()),
+        input=json.dumps(np.asarray(X, np.float64).tolist() if isinstance(X, np.ndarray) else X),
         capture_output=True,
         text=True,
         timeout=60,
@@ -184,13 +185,12 @@ def run_interp(d, output, X, dtype=None):
         d, dtype, embedded_rows=X.ravel().tolist(), embedded_output=output, metadata=True
     )
     runtime_dtype = np.float32 if (dtype or d["dtype"]) == "float32" else np.float64
-    path = ROOT / "build" / f"interp_{output}.wasm"
-    path.parent.mkdir(exist_ok=True)
-    path.write_bytes(wasm)
-    done = subprocess.run(
-        [WASM_INTERP, "--run-all-exports", str(path)], capture_output=True, text=True, timeout=60
-    )
-    path.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.wasm"
+        path.write_bytes(wasm)
+        done = subprocess.run(
+            [WASM_INTERP, "--run-all-exports", str(path)], capture_output=True, text=True, timeout=60
+        )
     line = next(l for l in done.stdout.splitlines() if l.startswith("run_embedded()"))
     bits = [int(v.split(":")[1]) for v in line.split("=>", 1)[1].split(",")]
     n = X.shape[0]
