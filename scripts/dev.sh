@@ -2,7 +2,8 @@
 # pith's set-up and entry points on a fresh Debian 12 machine, as root. Idempotent: every step
 # checks what is already there. Subcommands:
 #   setup   system packages, the virtualenv .venv with pith installed, the C++ build in build/
-#   demo    setup, then the end-to-end example (train, save, reload, predict with the CLI)
+#   demo    setup, then the end-to-end examples (train, save, reload, predict with the CLI;
+#           compile to WebAssembly and run it)
 #   test    setup, then every test: CTest (release), pytest, and CTest under ASan + UBSan
 set -euo pipefail
 
@@ -10,7 +11,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${PITH_VENV:-$ROOT/.venv}
 JOBS=${PITH_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
-  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format)
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format
+  wabt nodejs chromium)  # pith compile's tests: wasm-validate/wasm-interp, the JS loader, the page
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -80,7 +82,11 @@ run_tests() {
 
 case "${1:-}" in
   setup) setup ;;
-  demo) setup && PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py" ;;
+  demo)
+    setup
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py"
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/compile_kmeans.py"
+    ;;
   test) setup && run_tests ;;
   *)
     echo "usage: scripts/dev.sh setup|demo|test" >&2
