@@ -17,10 +17,6 @@ namespace {
 
 using wasm::IoType;
 
-// Ops with up to this many parameters become straight-line code (see unroll_small): about where
-// the code for the parameters as immediates outgrows a loop over a table.
-constexpr std::size_t kMaxUnrolledValues = 32;
-
 IoType io_for(const Model& model, const WasmOptions& options) {
   switch (options.dtype) {
     case WasmDType::kFloat32:
@@ -44,7 +40,7 @@ wasm::Program build_program(const Model& model, const WasmOptions& options) {
   wasm::select_routines(program, options.outputs);
   wasm::drop_identities(program);
   wasm::share_prefix(program);
-  wasm::unroll_small(program, kMaxUnrolledValues);
+  wasm::unroll_small(program, options.max_unrolled_values);
   wasm::assign_slots(program);
   wasm::layout(program);
   return program;

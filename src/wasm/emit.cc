@@ -124,14 +124,7 @@ class RoutineEmitter {
     c_.local_get(index_local);
     c_.memory(Opcode::kF64Load, table.address);
   }
-  void constant(double v) {
-    if (v == 0.0 && !std::signbit(v)) {  // +0 as the bits of integer 0: 3 bytes, not 9
-      c_.i64_const(0);
-      c_.op(Opcode::kF64ReinterpretI64);
-    } else {
-      c_.f64_const(v);
-    }
-  }
+  void constant(double v) { c_.f64_value(v); }
   void set_i32(std::uint32_t local, std::int32_t value) {
     c_.i32_const(value);
     c_.local_set(local);
@@ -276,37 +269,31 @@ class RoutineEmitter {
     }
   }
 
-  // The first extreme wins ties: a later value replaces the best only if strictly better.
+  // The first extreme wins ties: a later value replaces the best only if strictly better. The
+  // best index is kept as a byte offset (kK) and divided by 8 at the end.
   void arg_extreme(const Op& op) {
-    const Opcode better = op.kind == OpKind::kArgMin ? Opcode::kF64Lt : Opcode::kF64Gt;
     load(op.src, kNone);
     c_.local_set(kBest);
     set_i32(kK, 0);
     if (op.in_width > 1) {
       set_i32(kI, static_cast<std::int32_t>(kF64Size));
-      set_i32(kJ, 1);
       c_.loop();
       load(op.src, kI);
-      c_.local_set(kT);
-      c_.local_get(kJ);
-      c_.local_get(kK);
-      c_.local_get(kT);
+      c_.local_tee(kT);
       c_.local_get(kBest);
-      c_.op(better);
-      c_.op(Opcode::kSelect);
-      c_.local_set(kK);
+      c_.op(op.kind == OpKind::kArgMin ? Opcode::kF64Lt : Opcode::kF64Gt);
+      c_.if_();
       c_.local_get(kT);
-      c_.local_get(kBest);
-      c_.local_get(kT);
-      c_.local_get(kBest);
-      c_.op(better);
-      c_.op(Opcode::kSelect);
       c_.local_set(kBest);
-      add_i32(kJ, 1);
+      c_.local_get(kI);
+      c_.local_set(kK);
+      c_.end();
       loop_until(kI, op.in_width);
     }
     const std::uint32_t offset = address(op.dst, kNone);
     c_.local_get(kK);
+    c_.i32_const(3);
+    c_.op(Opcode::kI32ShrU);
     c_.memory(Opcode::kI32Store, offset);
   }
 
@@ -327,8 +314,8 @@ class RoutineEmitter {
     c_.op(Opcode::kF64Neg);
     c_.call(exp_);
     c_.local_set(kP64);  // e
-    c_.f64_const(1.0);
-    c_.f64_const(1.0);
+    c_.f64_value(1.0);
+    c_.f64_value(1.0);
     c_.local_get(kP64);
     c_.op(Opcode::kF64Add);
     c_.local_tee(kSum);
@@ -342,7 +329,7 @@ class RoutineEmitter {
     c_.op(Opcode::kSelect);  // z >= 0 ? 1 / (1 + e) : e / (1 + e)
     c_.local_set(kP64);
     std::uint32_t offset = address(op.dst, kNone);
-    c_.f64_const(1.0);
+    c_.f64_value(1.0);
     c_.local_get(kP64);
     c_.op(Opcode::kF64Sub);
     store(op.dst, offset);
@@ -461,7 +448,17 @@ std::uint32_t add_function(Module& m, Function f) {
   return static_cast<std::uint32_t>(m.imports.size() + m.functions.size() - 1);
 }
 
+// () -> i32 returning `value`; one function per value, exported under every name that has it.
 std::uint32_t constant_function(Module& m, const std::string& name, std::int32_t value) {
+  const FuncType type{{}, {ValType::kI32}};
+  for (std::size_t i = 0; i < m.functions.size(); ++i) {
+    const Function& g = m.functions[i];
+    const auto& body = g.body.instrs();
+    if (m.types[g.type] == type && body.size() == 1 && body[0].op == Opcode::kI32Const &&
+        body[0].index == value) {
+      return static_cast<std::uint32_t>(m.imports.size() + i);
+    }
+  }
   Function f;
   f.name = name;
   f.type = m.type_index({{}, {ValType::kI32}});
@@ -524,17 +521,20 @@ Module emit(const Program& p, const EmitOptions& options) {
   add_export(m, "input_offset",
              constant_function(m, "input_offset", static_cast<std::int32_t>(p.input_offset)));
 
-  // Function indices are fixed in advance: [shared], then per routine the routine and its
-  // width, then exp; routines call shared and exp by index.
+  std::vector<std::uint32_t> widths;
+  for (const Routine& r : p.routines) {
+    widths.push_back(constant_function(m, r.name + "_width", static_cast<std::int32_t>(r.width)));
+  }
+  // Function indices are fixed in advance: [shared], the routines, then exp; routines call
+  // shared and exp by index.
   std::uint32_t next = static_cast<std::uint32_t>(m.functions.size());
   const std::uint32_t shared_index = p.shared.empty() ? 0 : next++;
-  const std::uint32_t exp_index = next + static_cast<std::uint32_t>(2 * p.routines.size());
+  const std::uint32_t exp_index = next + static_cast<std::uint32_t>(p.routines.size());
   if (!p.shared.empty()) {
     Routine shared;
     shared.name = "shared";
     shared.ops = p.shared;
-    Function f = routine_function(m, p, shared, exp_index, 0, /*row_loop=*/false);
-    add_function(m, std::move(f));
+    add_function(m, routine_function(m, p, shared, exp_index, 0, /*row_loop=*/false));
   }
   std::uint32_t memory_end = p.input_offset;
   std::vector<std::uint32_t> routine_indices;
@@ -544,11 +544,9 @@ Module emit(const Program& p, const EmitOptions& options) {
         m, routine_function(m, p, r, exp_index, p.shared.empty() ? 0 : shared_index + 1, true));
     routine_indices.push_back(index);
     add_export(m, r.name, index);
-    const std::uint32_t width =
-        constant_function(m, r.name + "_width", static_cast<std::int32_t>(r.width));
-    add_export(m, r.name + "_width", width);
+    add_export(m, r.name + "_width", widths[i]);
     // n_outputs: the width of the default output (predict, or transform for a transformer).
-    if (i == 0) add_export(m, "n_outputs", width);
+    if (i == 0) add_export(m, "n_outputs", widths[i]);
   }
   if (p.uses_exp || options.export_exp) {
     const std::uint32_t index = add_exp_function(m);

@@ -43,19 +43,17 @@ std::uint32_t add_exp_function(Module& module) {
   // Clamped to [-746, 710]: beyond, 2^k over- or underflows by itself (to +inf or +0), and k
   // stays within the range where the two scale factors are normal numbers.
   c.local_get(kX);
-  c.f64_const(kUnderflowClamp);
+  c.f64_value(kUnderflowClamp);
   c.op(Opcode::kF64Max);
-  c.f64_const(kOverflowClamp);
+  c.f64_value(kOverflowClamp);
   c.op(Opcode::kF64Min);
-  c.local_set(kX);
   // k = nearest(x / ln2); hi = x - k ln2_hi (exact); lo = k ln2_lo; r = hi - lo.
+  c.local_tee(kX);
   c.local_get(kX);
   c.f64_const(kInvLn2);
   c.op(Opcode::kF64Mul);
   c.op(Opcode::kF64Nearest);
-  c.local_set(kKf);
-  c.local_get(kX);
-  c.local_get(kKf);
+  c.local_tee(kKf);
   c.f64_const(kLn2Hi);
   c.op(Opcode::kF64Mul);
   c.op(Opcode::kF64Sub);
@@ -87,12 +85,12 @@ std::uint32_t add_exp_function(Module& module) {
   c.op(Opcode::kF64Sub);
   c.local_set(kC);
   // y = 1 - ((lo - (r c) / (2 - c)) - hi)
-  c.f64_const(1.0);
+  c.f64_value(1.0);
   c.local_get(kLo);
   c.local_get(kR);
   c.local_get(kC);
   c.op(Opcode::kF64Mul);
-  c.f64_const(2.0);
+  c.f64_value(2.0);
   c.local_get(kC);
   c.op(Opcode::kF64Sub);
   c.op(Opcode::kF64Div);

@@ -38,6 +38,18 @@ void Code::memory(Opcode op, std::uint32_t offset) {
   instrs_.push_back({op, 0, 0.0, align, offset});
 }
 
+void Code::f64_value(double v) {
+  if (v == 0.0 && !std::signbit(v)) {
+    i64_const(0);
+    op(Opcode::kF64ReinterpretI64);
+  } else if (v == std::trunc(v) && std::abs(v) <= 8191) {  // a 1- or 2-byte LEB128
+    i32_const(static_cast<std::int32_t>(v));
+    op(Opcode::kF64ConvertI32S);
+  } else {
+    f64_const(v);
+  }
+}
+
 std::uint32_t Module::type_index(const FuncType& type) {
   const auto it = std::find(types.begin(), types.end(), type);
   if (it != types.end()) return static_cast<std::uint32_t>(it - types.begin());
@@ -324,6 +336,7 @@ const char* opcode_name(Opcode op) {
     case Opcode::kI64ExtendI32S: return "i64.extend_i32_s";
     case Opcode::kI64ExtendI32U: return "i64.extend_i32_u";
     case Opcode::kF32DemoteF64: return "f32.demote_f64";
+    case Opcode::kF64ConvertI32S: return "f64.convert_i32_s";
     case Opcode::kF64PromoteF32: return "f64.promote_f32";
     case Opcode::kI32ReinterpretF32: return "i32.reinterpret_f32";
     case Opcode::kF32ReinterpretI32: return "f32.reinterpret_i32";

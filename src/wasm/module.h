@@ -90,6 +90,7 @@ enum class Opcode : std::uint8_t {
   kI64ExtendI32S = 0xac,
   kI64ExtendI32U = 0xad,
   kF32DemoteF64 = 0xb6,
+  kF64ConvertI32S = 0xb7,
   kF64PromoteF32 = 0xbb,
   kI32ReinterpretF32 = 0xbc,
   kF32ReinterpretI32 = 0xbe,
@@ -126,6 +127,9 @@ class Code {
   void i64_const(std::int64_t v) { instrs_.push_back({Opcode::kI64Const, v}); }
   void f32_const(float v) { instrs_.push_back({Opcode::kF32Const, 0, v}); }
   void f64_const(double v) { instrs_.push_back({Opcode::kF64Const, 0, v}); }
+  // A float64 constant in the fewest bytes: small integers as i32.const + f64.convert_i32_s
+  // (2 to 4 bytes instead of 9), +0 as the bits of i64 0; the value is the same.
+  void f64_value(double v);
   // Loads and stores: natural alignment, the constant part of the address in `offset`.
   void memory(Opcode op, std::uint32_t offset);
   void memory_grow() { instrs_.push_back({Opcode::kMemoryGrow}); }
