@@ -31,6 +31,9 @@ struct WasmOptions {
   // A "pith" custom section with the schema as JSON (feature names, class labels, outputs), read
   // by the JS loader; runtimes ignore it.
   bool metadata = true;
+  // Operations with at most this many parameters become straight-line code with the parameters
+  // as constants (faster: no loop, no loads); larger ones loop over a table in memory.
+  std::size_t max_unrolled_values = 32;
   // A WASI command (CSV rows on stdin, predictions on stdout). Not implemented yet: kUnsupported.
   bool wasi = false;
   // Also export `exp` (f64 -> f64), the implementation probabilities use; for tests.

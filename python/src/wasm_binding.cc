@@ -21,12 +21,12 @@ namespace {
 
 using namespace nb::literals;
 
-
 pith::WasmOptions make_options(const std::optional<std::string>& dtype,
                                const std::vector<std::string>& outputs, bool metadata,
                                bool export_exp, const std::vector<double>& embedded_rows,
-                               const std::string& embedded_output) {
+                               const std::string& embedded_output, std::size_t max_unrolled) {
   pith::WasmOptions options;
+  options.max_unrolled_values = max_unrolled;
   if (dtype == "float32") {
     options.dtype = pith::WasmDType::kFloat32;
   } else if (dtype == "float64") {
@@ -45,11 +45,11 @@ pith::WasmOptions make_options(const std::optional<std::string>& dtype,
 
 nb::bytes compile_wasm(const nb::bytes& model_bytes, const std::optional<std::string>& dtype,
                        const std::vector<std::string>& outputs, bool metadata, bool export_exp,
-                       const std::vector<double>& embedded_rows,
-                       const std::string& embedded_output) {
+                       const std::vector<double>& embedded_rows, const std::string& embedded_output,
+                       std::size_t max_unrolled) {
   const std::string_view bytes(model_bytes.c_str(), model_bytes.size());
-  const pith::WasmOptions options =
-      make_options(dtype, outputs, metadata, export_exp, embedded_rows, embedded_output);
+  const pith::WasmOptions options = make_options(dtype, outputs, metadata, export_exp,
+                                                 embedded_rows, embedded_output, max_unrolled);
   std::vector<std::uint8_t> module;
   {
     nb::gil_scoped_release release;
@@ -63,7 +63,8 @@ std::string dump_wasm(const nb::bytes& model_bytes, const std::string& what,
                       const std::vector<std::string>& outputs) {
   const pith::Model model =
       pith::parse_model(std::string_view(model_bytes.c_str(), model_bytes.size()));
-  const pith::WasmOptions options = make_options(dtype, outputs, true, false, {}, "predict");
+  const pith::WasmOptions options = make_options(dtype, outputs, true, false, {}, "predict",
+                                                 pith::WasmOptions{}.max_unrolled_values);
   if (what == "ir") return pith::dump_wasm_ir(model, options);
   if (what == "wat") return pith::dump_wasm_text(model, options);
   pith::throw_invalid_argument("what must be 'ir' or 'wat', got '" + what + "'");
@@ -75,6 +76,7 @@ void bind_wasm(nb::module_& m) {
   m.def("compile_wasm", &compile_wasm, "model_bytes"_a, "dtype"_a = nb::none(),
         "outputs"_a = std::vector<std::string>{}, "metadata"_a = true, "export_exp"_a = false,
         "embedded_rows"_a = std::vector<double>{}, "embedded_output"_a = "predict",
+        "max_unrolled_values"_a = pith::WasmOptions{}.max_unrolled_values,
         "Compiles the bytes of a .pith model to a WebAssembly module (bytes); see "
         "docs/wasm-abi.md.");
   m.def("dump_wasm", &dump_wasm, "model_bytes"_a, "what"_a = "ir", "dtype"_a = nb::none(),
