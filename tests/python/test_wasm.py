@@ -404,3 +404,48 @@ def test_example_page_in_headless_chromium(tmp_path):
     result = dom.split('<pre id="result"', 1)[1].split(">", 1)[1].split("</pre>", 1)[0]
     assert json.loads(result) == est.predict(rows).tolist()
     assert "kind: pipeline" in dom and "features: 4" in dom
+
+
+# ---- random shapes: every size path (unrolled or looped, one feature, one cluster) -------------
+
+
+def _random_model(rng, dtype):
+    d = int(rng.choice([1, 2, 3, 7, 33, 80]))
+    kind = rng.choice(["kmeans", "linear", "logistic", "pipeline"])
+    if kind == "kmeans":
+        k = int(rng.choice([1, 2, 5, 40]))
+        step = {"kind": "kmeans", "cluster_centers": rng.normal(size=(k, d)), "inertia": 0.0,
+                "n_iter": 1}
+    elif kind == "linear":
+        t = int(rng.choice([1, 3]))
+        step = {"kind": "linear_regression", "coef": rng.normal(size=(t, d)),
+                "intercept": rng.normal(size=t), "alpha": 0.0, "rank": -1}
+    else:
+        k = int(rng.choice([2, 3, 12]))
+        rows = 1 if k == 2 else k
+        step = {"kind": "logistic_regression", "classes": list(range(k)),
+                "coef": rng.normal(size=(rows, d)) * 3, "intercept": rng.normal(size=rows),
+                "C": 1.0, "n_iter": 1}
+    if kind == "pipeline":
+        scaler = {"kind": "min_max_scaler", "scale": rng.uniform(0.1, 2, d), "min": rng.normal(size=d),
+                  "range_min": -1.0, "range_max": 1.0, "clip": bool(rng.integers(2))}
+        standard = {"kind": "standard_scaler", "mean": rng.normal(size=d),
+                    "scale": rng.uniform(0.5, 3, d), "with_mean": True, "with_std": True}
+        steps = [dict(standard, name="s"), dict(scaler, name="m"), dict(step, name="last")]
+        return {"kind": "pipeline", "steps": steps, "n_features": d, "dtype": dtype}
+    return dict(step, n_features=d, dtype=dtype)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_shapes_match_native(seed):
+    rng = np.random.default_rng(seed)
+    for dtype in ("float64", "float32"):
+        d = _random_model(rng, dtype)
+        X = rng.normal(scale=2.0, size=(50, d["n_features"])).astype(dtype)
+        runtime = Wasmtime(compile_dict(d))
+        for output in _outputs(d):
+            got, want = runtime.run(output, X), native(d, output, X)
+            if output in runtime.int_outputs:
+                np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=output)
+            else:
+                ulps_close(got, want.reshape(got.shape), dtype)
