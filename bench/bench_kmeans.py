@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,28 +32,11 @@ import time
 
 import numpy as np
 
+from _harness import peak_rss_bytes, reset_peak_rss, rss_bytes
+
 SHAPES = [(1_000_000, 2, 3), (1_000_000, 16, 16), (200_000, 64, 256)]
 QUICK_SHAPES = [(50_000, 2, 3), (20_000, 16, 16), (5_000, 64, 32)]
 LIBRARIES = ["pith", "sklearn", "sklearnex", "faiss"]
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def reset_peak_rss() -> None:
-    """Resets the kernel's high-water mark of this process's RSS (Linux >= 4.0)."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-
-
-def peak_rss_bytes() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 # ---- child: one library, one scenario -------------------------------------------------------

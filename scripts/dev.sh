@@ -11,7 +11,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${PITH_VENV:-$ROOT/.venv}
 JOBS=${PITH_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv python3-dev
-  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format
+  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format libopenblas-dev
+  libeigen3-dev
   wabt nodejs chromium)  # pith compile's tests: wasm-validate/wasm-interp, the JS loader, the page
 
 log() { printf '\n== %s\n' "$*" >&2; }

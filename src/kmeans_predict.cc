@@ -23,29 +23,6 @@ void LloydStats::merge(const LloydStats& other) {
   inertia += other.inertia;
 }
 
-template <class T>
-void check_finite_matrix(MatrixView<T> X, const char* what, int n_threads) {
-  if (X.rows == 0) throw_invalid_argument(std::string(what) + " has 0 rows; expected at least 1");
-  if (X.cols == 0)
-    throw_invalid_argument(std::string(what) + " has 0 columns; expected at least 1");
-  if (X.data == nullptr) throw_invalid_argument(std::string(what) + " is a null pointer");
-  const std::size_t total = X.rows * X.cols;
-  std::size_t first_bad = total;
-#pragma omp parallel for reduction(min                           \
-                                   : first_bad) schedule(static) \
-    num_threads(threads_for(n_threads, total, 1 << 16))
-  for (std::size_t i = 0; i < total; ++i) {
-    if (!std::isfinite(X.data[i]) && i < first_bad) first_bad = i;
-  }
-  if (first_bad < total) {
-    throw_invalid_argument(std::string(what) + " contains a non-finite value (" +
-                           std::to_string(double(X.data[first_bad])) + ") at row " +
-                           std::to_string(first_bad / X.cols) + ", column " +
-                           std::to_string(first_bad % X.cols) +
-                           "; K-Means needs finite values (impute or drop NaN/inf first)");
-  }
-}
-
 namespace detail {
 
 template <class T>
@@ -176,7 +153,6 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
 }
 
 #define PITH_INSTANTIATE(T)                                                               \
-  template void check_finite_matrix<T>(MatrixView<T>, const char*, int);                  \
   template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int); \
   template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);    \
   template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);          \

@@ -24,9 +24,12 @@ void check_columns(std::size_t cols, std::size_t n_features, const char* what) {
   }
 }
 
+// Built for AVX-512, AVX2 and baseline x86-64, chosen when the library loads (no -march).
 template <class T>
-double dot_row(const T* x, const double* w, std::size_t d) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) double dot_row(
+    const T* x, const double* w, std::size_t d) {
   double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
   for (std::size_t j = 0; j < d; ++j) sum += static_cast<double>(x[j]) * w[j];
   return sum;
 }

@@ -105,9 +105,4 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
                               MatrixView<double> centers, std::int32_t* labels = nullptr,
                               int n_threads = 0);
 
-// Checks X for the things every K-Means entry point requires (rows, cols, finite values) and
-// throws kInvalidArgument naming the first offending row and column.
-template <class T>
-void check_finite_matrix(MatrixView<T> X, const char* what, int n_threads = 0);
-
 }  // namespace pith

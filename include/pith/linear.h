@@ -73,8 +73,24 @@ struct LogisticRegressionFit {
   std::vector<double> intercept;  // n_rows
   int n_iter = 0;
   bool converged = false;
-  double loss = 0.0;  // the final scaled objective (see docs)
+  std::string status;  // why the solver stopped, for convergence warnings
+  double loss = 0.0;   // the final objective f(w) (see logistic.cc)
 };
+
+// Loss and gradient of one chunk of rows, unnormalised and unpenalised: sum_i s_i loss_i(W) and
+// its gradient. W and gradient are n_rows x (n_features + 1), row-major, the intercept last in
+// each row. Chunks combine with merge(), so a fit over many chunks (machines) is a reduction;
+// the local fit calls this on the whole matrix.
+struct LogisticLossGradient {
+  double loss = 0.0;
+  std::vector<double> gradient;
+  void merge(const LogisticLossGradient& other);
+};
+
+template <class T>
+void logistic_loss_gradient(MatrixView<T> X, const std::int32_t* y, const double* sample_weight,
+                            std::size_t n_classes, const double* W, LogisticLossGradient& acc,
+                            int n_threads = 0);
 
 // y: class indices in [0, n_classes), n_classes >= 2. sample_weight as above (class weights
 // folded in by the caller).

@@ -35,4 +35,9 @@ constexpr DType dtype_of<double>() {
 
 const char* dtype_name(DType dtype);
 
+// Checks what every estimator requires of its input (rows, columns, finite values) and throws
+// Error(kInvalidArgument) naming the first offending row and column.
+template <class T>
+void check_finite_matrix(MatrixView<T> X, const char* what, int n_threads = 0);
+
 }  // namespace pith

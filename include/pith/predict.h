@@ -22,8 +22,8 @@ enum class OutputType : std::uint8_t { kIndex, kReal };
 struct OutputSpec {
   std::string name;
   OutputType type = OutputType::kReal;
-  std::size_t width = 1;      // values per row
-  bool class_index = false;   // kIndex whose values index model_classes() (classifiers)
+  std::size_t width = 1;     // values per row
+  bool class_index = false;  // kIndex whose values index model_classes() (classifiers)
 };
 
 // The outputs of a model, the default ("predict", or "transform" for a lone transformer) first.

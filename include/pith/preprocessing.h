@@ -31,8 +31,8 @@ template <class T>
 StandardScalerModel fit_standard_scaler(MatrixView<T> X, bool with_mean, bool with_std,
                                         const double* sample_weight = nullptr, int n_threads = 0);
 template <class T>
-MinMaxScalerModel fit_min_max_scaler(MatrixView<T> X, double range_min, double range_max,
-                                     bool clip, int n_threads = 0);
+MinMaxScalerModel fit_min_max_scaler(MatrixView<T> X, double range_min, double range_max, bool clip,
+                                     int n_threads = 0);
 
 // out: X.rows x n_features in the input's precision (may alias X.data for in-place use).
 template <class T>

@@ -4,6 +4,10 @@
 >>> model = KMeans(n_clusters=3).fit(X)        # doctest: +SKIP
 >>> model.save("model.pith")                   # doctest: +SKIP
 >>> pith.load("model.pith").predict(X)         # doctest: +SKIP
+
+Also: pith.linear_model (LinearRegression, Ridge, LogisticRegression), pith.preprocessing
+(StandardScaler, MinMaxScaler), pith.pipeline (Pipeline, make_pipeline), and pith.from_sklearn to
+take over fitted scikit-learn models.
 """
 
 import os
@@ -18,6 +22,18 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 from pith._core import ModelFormatError, __version__  # noqa: E402
 from pith._model_io import ModelFormatWarning, load, loads  # noqa: E402
-from pith import cluster  # noqa: E402
+from pith import cluster, linear_model, pipeline, preprocessing  # noqa: E402
+from pith._convert import from_sklearn  # noqa: E402
 
-__all__ = ["ModelFormatError", "ModelFormatWarning", "__version__", "cluster", "load", "loads"]
+__all__ = [
+    "ModelFormatError",
+    "ModelFormatWarning",
+    "__version__",
+    "cluster",
+    "from_sklearn",
+    "linear_model",
+    "load",
+    "loads",
+    "pipeline",
+    "preprocessing",
+]

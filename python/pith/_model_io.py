@@ -5,9 +5,25 @@ import warnings
 
 from pith import _core
 from pith.cluster import KMeans
+from pith.linear_model import LinearRegression, LogisticRegression, Ridge
+from pith.pipeline import Pipeline
+from pith.preprocessing import MinMaxScaler, StandardScaler
 
-# Estimator kind in the file -> the class that rebuilds it from a model dict.
-_ESTIMATORS = {"kmeans": KMeans}
+
+def _linear_regression(model):
+    # One kind for both: a file fitted with a penalty is a Ridge.
+    cls = Ridge if model["alpha"] > 0 else LinearRegression
+    return cls._from_model_dict(model)
+
+
+# Estimator kind in the file -> the function that rebuilds the estimator from a model dict.
+_ESTIMATORS = {
+    "kmeans": KMeans._from_model_dict,
+    "linear_regression": _linear_regression,
+    "logistic_regression": LogisticRegression._from_model_dict,
+    "standard_scaler": StandardScaler._from_model_dict,
+    "min_max_scaler": MinMaxScaler._from_model_dict,
+}
 
 
 class ModelFormatWarning(UserWarning):
@@ -25,9 +41,15 @@ def load(path):
     Returns
     -------
     estimator : estimator instance
-        A fitted estimator (e.g. :class:`pith.cluster.KMeans`) ready to predict. Only what the
-        file holds is restored: the fitted attributes and the parameters they imply (such as
-        ``n_clusters``); other constructor parameters keep their defaults.
+        A fitted estimator ready to predict, of the class that saved it:
+        :class:`pith.cluster.KMeans`, :class:`pith.linear_model.LinearRegression` (or
+        :class:`~pith.linear_model.Ridge` when fitted with ``alpha > 0``),
+        :class:`~pith.linear_model.LogisticRegression`,
+        :class:`pith.preprocessing.StandardScaler`, :class:`~pith.preprocessing.MinMaxScaler`
+        or :class:`pith.pipeline.Pipeline`. Only what the file holds is restored: the fitted
+        attributes prediction needs and the parameters they imply (such as ``n_clusters``);
+        other constructor parameters keep their defaults, and training-only attributes
+        (``labels_``, ``var_``, ``data_min_``, ...) are absent.
 
     Raises
     ------
@@ -59,7 +81,14 @@ def loads(data):
 def _from_model_dict(model):
     for message in model["warnings"]:
         warnings.warn(message, ModelFormatWarning, stacklevel=3)
-    kind = model["kind"]
+    if model["kind"] == "pipeline":
+        for step in model["steps"]:
+            _check_kind(step["kind"])
+        return Pipeline._from_model_dict(model, lambda step: _ESTIMATORS[step["kind"]](step))
+    return _ESTIMATORS[_check_kind(model["kind"])](model)
+
+
+def _check_kind(kind):
     if kind not in _ESTIMATORS:
         raise NotImplementedError(f"this version of pith cannot load estimators of kind {kind!r}")
-    return _ESTIMATORS[kind]._from_model_dict(model)
+    return kind

@@ -207,3 +207,165 @@ def test_core_translates_errors_to_value_error(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert message in str(info.value)
+
+
+# ---- The linear models and scalers.
+
+from pith.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from pith.pipeline import make_pipeline  # noqa: E402
+from pith.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
+
+Y_CLASS = np.arange(20) % 2
+Y_REAL = RNG.rand(20)
+X_ALL_NAN_COLUMN = np.c_[X, np.full(20, np.nan)]
+
+# (case, estimator, fit arguments (X, y, sample_weight), exception, message fragment)
+LINEAR_FIT_CASES = [
+    ("logistic: NaN", LogisticRegression(), (X_NAN, Y_CLASS), ValueError, "Input X contains NaN"),
+    ("logistic: inf", LogisticRegression(), (X_INF, Y_CLASS), ValueError, "Input X contains infinity"),
+    ("logistic: one class", LogisticRegression(), (X, np.zeros(20)), ValueError,
+     "needs samples of at least 2 classes in the data, but the data contains only one class"),
+    ("logistic: one class left by sample weights", LogisticRegression(class_weight="balanced"),
+     (X, Y_CLASS, Y_CLASS.astype(float)), ValueError, "whose samples all have zero sample_weight"),
+    ("logistic: empty X", LogisticRegression(), (np.empty((0, 3)), []), ValueError, "0 sample(s)"),
+    ("logistic: continuous y", LogisticRegression(), (X, Y_REAL), ValueError,
+     "Unknown label type: continuous"),
+    ("logistic: NaN in y", LogisticRegression(), (X, np.where(Y_CLASS == 0, np.nan, 1.0)),
+     ValueError, "Input y contains NaN"),
+    ("logistic: y of the wrong length", LogisticRegression(), (X, Y_CLASS[:5]), ValueError,
+     "inconsistent numbers of samples: [20, 5]"),
+    ("logistic: class_weight without the classes", LogisticRegression(class_weight={5: 1.0}),
+     (X, Y_CLASS), ValueError, "are not in class_weight"),
+    ("logistic: negative sample weight", LogisticRegression(), (X, Y_CLASS, -np.ones(20)),
+     ValueError, "Negative values in data passed to"),
+    ("logistic: all-zero sample weights", LogisticRegression(), (X, Y_CLASS, np.zeros(20)),
+     ValueError, "at least one non-zero"),
+    ("logistic: C=0", LogisticRegression(C=0), (X, Y_CLASS), ValueError, "'C' parameter"),
+    ("logistic: L1 penalty", LogisticRegression(penalty="l1"), (X, Y_CLASS), ValueError,
+     "'penalty' parameter"),
+    ("logistic: elastic-net", LogisticRegression(l1_ratio=0.5), (X, Y_CLASS), ValueError,
+     "'l1_ratio' parameter"),
+    ("logistic: liblinear", LogisticRegression(solver="liblinear"), (X, Y_CLASS), ValueError,
+     "'solver' parameter"),
+    ("logistic: tol < 0", LogisticRegression(tol=-1), (X, Y_CLASS), ValueError, "'tol' parameter"),
+    ("logistic: n_threads=0", LogisticRegression(n_threads=0), (X, Y_CLASS), ValueError,
+     "'n_threads' parameter"),
+    ("linear: NaN", LinearRegression(), (X_NAN, Y_REAL), ValueError, "Input X contains NaN"),
+    ("linear: NaN in y", LinearRegression(), (X, np.where(Y_CLASS == 0, np.nan, 1.0)), ValueError,
+     "Input y contains NaN"),
+    ("linear: empty X", LinearRegression(), (np.empty((0, 3)), []), ValueError, "0 sample(s)"),
+    ("linear: no features", LinearRegression(), (np.empty((20, 0)), Y_REAL), ValueError,
+     "0 feature(s)"),
+    ("linear: 1-D X", LinearRegression(), (X[:, 0], Y_REAL), ValueError, "Expected 2D array"),
+    ("linear: negative sample weight", LinearRegression(), (X, Y_REAL, -np.ones(20)), ValueError,
+     "Negative values in data passed to"),
+    ("ridge: alpha < 0", Ridge(alpha=-1), (X, Y_REAL), ValueError, "'alpha' parameter"),
+    ("ridge: per-target alphas", Ridge(alpha=[1.0, 2.0]), (X, np.c_[Y_REAL, Y_REAL]), ValueError,
+     "'alpha' parameter"),
+    ("standard scaler: inf", StandardScaler(), (X_INF,), ValueError, "Input X contains infinity"),
+    ("standard scaler: empty X", StandardScaler(), (np.empty((0, 3)),), ValueError, "0 sample(s)"),
+    ("standard scaler: a column of NaN only", StandardScaler(), (X_ALL_NAN_COLUMN,), ValueError,
+     "column 3 has no non-NaN value"),
+    ("standard scaler: negative sample weight", StandardScaler(), (X, None, -np.ones(20)),
+     ValueError, "Negative values in data passed to"),
+    ("min-max scaler: a column of NaN only", MinMaxScaler(), (X_ALL_NAN_COLUMN,), ValueError,
+     "column 3 has no non-NaN value"),
+    ("min-max scaler: empty range", MinMaxScaler(feature_range=(1, 1)), (X,), ValueError,
+     "Minimum of desired feature range must be smaller than maximum"),
+    ("min-max scaler: range of 3", MinMaxScaler(feature_range=(0, 1, 2)), (X,), ValueError,
+     "feature_range must be a (min, max) pair"),
+    ("min-max scaler: range as a list", MinMaxScaler(feature_range=[0, 1]), (X,), ValueError,
+     "'feature_range' parameter"),
+]
+
+
+@pytest.mark.parametrize(
+    "estimator, args, exception, message",
+    [case[1:] for case in LINEAR_FIT_CASES],
+    ids=[case[0] for case in LINEAR_FIT_CASES],
+)
+def test_bad_fit_input_linear_and_scalers(estimator, args, exception, message):
+    X_fit, *rest = args
+    kwargs = {} if len(rest) < 2 else {"sample_weight": rest[1]}
+    with pytest.raises(exception) as info:
+        estimator.fit(X_fit, *rest[:1], **kwargs)
+    assert message in str(info.value)
+
+
+FITTED = {
+    "LogisticRegression": lambda: LogisticRegression().fit(X, Y_CLASS),
+    "LinearRegression": lambda: LinearRegression().fit(X, Y_REAL),
+    "Ridge": lambda: Ridge().fit(X, Y_REAL),
+    "StandardScaler": lambda: StandardScaler().fit(X),
+    "MinMaxScaler": lambda: MinMaxScaler().fit(X),
+    "Pipeline": lambda: make_pipeline(StandardScaler(), LogisticRegression()).fit(X, Y_CLASS),
+}
+METHODS = ["predict", "predict_proba", "predict_log_proba", "decision_function", "transform",
+           "inverse_transform"]
+
+
+@pytest.mark.parametrize("name", FITTED)
+def test_bad_predict_input_linear_and_scalers(name):
+    model = FITTED[name]()
+    methods = [m for m in METHODS if hasattr(model, m)]
+    assert methods
+    for method in methods:
+        call = getattr(model, method)
+        with pytest.raises(ValueError, match="X has 2 features, but .* is expecting 3 features"):
+            call(X[:, :2])
+        with pytest.raises(ValueError, match="0 sample"):
+            call(np.empty((0, 3)))
+        with pytest.raises(ValueError, match="Expected 2D array"):
+            call(X[0])
+        if name in ("StandardScaler", "MinMaxScaler"):
+            assert_array_equal(np.isnan(call(X_NAN)), np.isnan(X_NAN))  # NaN passes through
+        elif method != "inverse_transform":
+            with pytest.raises(ValueError, match="Input X contains NaN"):
+                call(X_NAN)
+
+
+@pytest.mark.parametrize("cls", [LogisticRegression, LinearRegression, Ridge, StandardScaler,
+                                 MinMaxScaler])
+def test_unfitted_linear_and_scalers(cls, tmp_path):
+    estimator = cls()
+    for method in METHODS + ["save", "to_bytes"]:
+        if not hasattr(estimator, method):
+            continue
+        args = (tmp_path / "m.pith",) if method == "save" else () if method == "to_bytes" else (X,)
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            getattr(estimator, method)(*args)
+
+
+def test_singular_design_still_fits():
+    X_singular = np.c_[X, X[:, 0] + X[:, 1]]
+    model = LinearRegression().fit(X_singular, Y_REAL)
+    assert model.rank_ == 3
+    assert np.all(np.isfinite(model.coef_))
+
+
+def test_unsavable_class_labels():
+    labels = np.array([0, 2**63 + 5], dtype=np.uint64)  # beyond the file's int64 labels
+    model = LogisticRegression().fit(X, labels[Y_CLASS])
+    assert_array_equal(model.predict(X), labels[(model.decision_function(X) > 0).astype(int)])
+    with pytest.raises(ValueError, match="a .pith file holds integer or string class labels"):
+        model.to_bytes()
+
+
+CORE_LINEAR_TYPE_ERRORS = {
+    "linear fit: Fortran X": lambda: _core.linear_regression_fit(
+        np.asfortranarray(X), Y_REAL[:, None].copy(), None, 0.0, True, 0),
+    "linear fit: 1-D y": lambda: _core.linear_regression_fit(X, Y_REAL, None, 0.0, True, 0),
+    "logistic fit: int64 labels": lambda: _core.logistic_regression_fit(
+        X, Y_CLASS.astype(np.int64), 2, None, 1.0, True, 100, 1e-4, 0, None),
+    "scaler fit: float32 weights": lambda: _core.standard_scaler_fit(
+        X, np.ones(20, dtype=np.float32), True, True, 0),
+    "native model: int X": lambda: _core.NativeModel(
+        StandardScaler().fit(X)._model_dict()).predict("transform", X.astype(int), 0),
+}
+
+
+@pytest.mark.parametrize("call", CORE_LINEAR_TYPE_ERRORS.values(),
+                         ids=CORE_LINEAR_TYPE_ERRORS.keys())
+def test_core_linear_refuses_arrays_it_would_have_to_copy(call):
+    with pytest.raises(TypeError):
+        call()

@@ -151,3 +151,94 @@ def test_save_to_a_bad_path_raises_os_error_and_leaves_no_temp_file(tmp_path, ta
         fitted().save(tmp_path / target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_directory"]
     assert list((tmp_path / "a_directory").iterdir()) == []
+
+
+# ---- Every estimator kind: save, load, the right class, the same predictions.
+
+from pathlib import Path  # noqa: E402
+
+from sklearn.datasets import load_iris  # noqa: E402
+
+from pith.linear_model import LinearRegression, LogisticRegression, Ridge  # noqa: E402
+from pith.pipeline import Pipeline, make_pipeline  # noqa: E402
+from pith.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+NAMES = np.array(["setosa", "versicolor", "virginica"])
+ESTIMATORS = {
+    "LinearRegression": (lambda: LinearRegression(), lambda: Y_IRIS + X_IRIS[:, 0]),
+    "LinearRegression 2 targets": (lambda: LinearRegression(fit_intercept=False),
+                                   lambda: np.c_[Y_IRIS, X_IRIS[:, 0]]),
+    "Ridge": (lambda: Ridge(alpha=2.0), lambda: X_IRIS[:, 0]),
+    "LogisticRegression binary": (lambda: LogisticRegression(C=0.5), lambda: (Y_IRIS == 2) * 5),
+    "LogisticRegression strings": (lambda: LogisticRegression(), lambda: NAMES[Y_IRIS]),
+    "LogisticRegression no penalty": (lambda: LogisticRegression(C=np.inf, max_iter=30),
+                                      lambda: Y_IRIS + 10),
+    "StandardScaler": (lambda: StandardScaler(with_mean=False), lambda: None),
+    "MinMaxScaler": (lambda: MinMaxScaler((-3, 3), clip=True), lambda: None),
+    "Pipeline": (lambda: make_pipeline(MinMaxScaler(), StandardScaler(), LogisticRegression()),
+                 lambda: NAMES[Y_IRIS]),
+}
+PREDICTIONS = ["predict", "predict_proba", "decision_function", "transform"]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_every_kind_round_trips(name, dtype, tmp_path):
+    make, target = ESTIMATORS[name]
+    X_fit = X_IRIS.astype(dtype)
+    model = make().fit(X_fit, target())
+    model.save(tmp_path / "model.pith")
+    loaded = pith.load(tmp_path / "model.pith")
+    assert type(loaded) is type(model)
+    assert pith.loads(model.to_bytes()).to_bytes() == model.to_bytes()
+    for method in PREDICTIONS:
+        if hasattr(model, method):
+            got, expected = getattr(loaded, method)(X_fit), getattr(model, method)(X_fit)
+            assert got.dtype == expected.dtype, method
+            assert got.shape == expected.shape, method
+            assert_array_equal(got, expected, err_msg=method)
+    for attribute in ("coef_", "intercept_", "classes_", "n_iter_", "rank_", "mean_", "scale_",
+                      "min_", "C", "alpha", "with_mean", "with_std", "feature_range", "clip"):
+        # A scaler without centring does not store its mean: None once loaded.
+        if hasattr(model, attribute) and getattr(loaded, attribute) is not None:
+            assert_array_equal(getattr(loaded, attribute), getattr(model, attribute), attribute)
+
+
+def test_boolean_labels_load_as_integers():
+    model = LogisticRegression().fit(X_IRIS, Y_IRIS == 2)
+    loaded = pith.loads(model.to_bytes())
+    assert loaded.classes_.dtype == np.int64
+    assert_array_equal(loaded.predict(X_IRIS), model.predict(X_IRIS).astype(int))
+
+
+def test_pipeline_of_pith_steps_loads_as_pipeline(tmp_path):
+    model = make_pipeline(StandardScaler(), KMeans(n_clusters=3, random_state=0)).fit(X_IRIS)
+    model.save(tmp_path / "p.pith")
+    loaded = pith.load(tmp_path / "p.pith")
+    assert type(loaded) is Pipeline
+    assert [type(step) for _, step in loaded.steps] == [StandardScaler, KMeans]
+    assert_array_equal(loaded.predict(X_IRIS), model.predict(X_IRIS))
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
+
+
+def test_golden_1_1_files_load_as_estimators():
+    logistic = pith.load(GOLDEN / "logistic_binary_v1_1.pith")
+    assert type(logistic) is LogisticRegression
+    assert_array_equal(logistic.classes_, [-1, 7])
+    assert_array_equal(logistic.feature_names_in_, ["x", "y"])
+    ridge = pith.load(GOLDEN / "ridge_float32_v1_1.pith")
+    assert type(ridge) is Ridge and ridge.coef_.dtype == np.float32
+    pipeline = pith.load(GOLDEN / "pipeline_logistic_v1_1.pith")
+    assert [type(step) for _, step in pipeline.steps] == [StandardScaler, LogisticRegression]
+    assert_array_equal(pipeline.classes_, ["cat", "dog", "émeu"])
+    pipeline_kmeans = pith.load(GOLDEN / "pipeline_kmeans_v1_1.pith")
+    assert [type(step) for _, step in pipeline_kmeans.steps] == [MinMaxScaler, KMeans]
+    for model in (logistic, ridge, pipeline, pipeline_kmeans):
+        X = np.zeros((2, model.n_features_in_), dtype=np.float32 if model is ridge else np.float64)
+        if hasattr(model, "feature_names_in_"):
+            X = pd.DataFrame(X, columns=model.feature_names_in_)
+        assert len(model.predict(X)) == 2
