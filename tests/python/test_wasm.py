@@ -3,11 +3,11 @@ scikit-learn on its bundled datasets and random data, in three runtimes (wasmtim
 wasm-interp) and in headless Chromium; rows exactly on decision boundaries; the exp
 implementation's error; bad inputs.
 
-Stated bounds (docs/wasm-abi.md): labels equal; scores, regression values and scaler outputs
-bit-identical to pith's native prediction; probabilities and K-Means distances within 4 units in
-the last place (relative to max(|value|, 1)); values computed from K-Means distances inside a
-pipeline within 64 ulps of the row's largest value; against scikit-learn (BLAS sums in another
-order) within 1e-12 relative in float64.
+Stated bounds (docs/wasm-abi.md), against pith's native prediction: labels equal; scaler outputs
+and K-Means distances within 4 units in the last place (of max(|value|, 1)); scores and
+regression values within 2 (m + 1) eps (sum |w_i z_i| + |b|), m terms (the native dot product
+sums in SIMD order); probabilities within twice that plus 4 ulps. Against scikit-learn (BLAS
+sums in yet another order): within 1e-12 relative in float64, labels equal.
 """
 
 import json
@@ -61,6 +61,47 @@ def ulps_close(got, want, dtype, ulps=4):
     bound = ulps * eps * np.maximum(np.abs(want), 1.0)
     bad = np.abs(got - want) > bound
     assert not bad.any(), f"{bad.sum()} values differ: got {got[bad][:5]}, want {want[bad][:5]}"
+
+
+def score_scale(d, X):
+    """Per row and score of a model ending in a linear step: sum_i |w_i z_i| + |b| (z: the
+    row after the pipeline's other steps), the size that rounding errors of the dot product
+    scale with, and the number of terms; None for other models."""
+    steps = d["steps"] if d["kind"] == "pipeline" else [d]
+    last = steps[-1]
+    if last["kind"] not in ("linear_regression", "logistic_regression"):
+        return None
+    Z = X
+    if len(steps) > 1:
+        prefix = {"kind": "pipeline", "steps": steps[:-1]} if len(steps) > 2 else dict(steps[0])
+        prefix.update(n_features=d["n_features"], dtype=d["dtype"])
+        Z = native(prefix, "transform", X)
+    magnitude = dict(last, coef=np.abs(last["coef"]), intercept=np.abs(last["intercept"]))
+    magnitude.update(n_features=Z.shape[1], dtype=d["dtype"])
+    output = "predict" if last["kind"] == "linear_regression" else "decision_function"
+    scale = native(magnitude, output, np.abs(Z).astype(X.dtype)).astype(np.float64)
+    return scale, Z.shape[1]
+
+
+def check_values(output, got, want, d, X, dtype):
+    """The bounds of docs/wasm-abi.md for real outputs against pith's native prediction."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64).reshape(got.shape)
+    eps_t = np.finfo(dtype).eps
+    scaled = score_scale(d, X)
+    if scaled is None:  # K-Means distances, scalers: a few ulps
+        return ulps_close(got, want, dtype)
+    scale, m = scaled
+    # Native sums the dot product in another order (SIMD): each side within (m+1) eps * scale.
+    score_error = 2 * (m + 1) * np.finfo(np.float64).eps * scale
+    if d["kind"] == "pipeline" and any(s["kind"] == "kmeans" for s in d["steps"][:-1]):
+        score_error += 4 * eps_t * scale  # the distances' few ulps carry through the last step
+    if output == "predict_proba":
+        # dp_k <= p_k (|dz_k| + max |dz|) <= 2 max |dz|, plus exp's and the division's ulps.
+        bound = 2 * score_error.max(axis=1, keepdims=True) + 4 * eps_t
+    else:
+        bound = score_error + eps_t * np.abs(want)  # + one float32 rounding of the result
+    bad = np.abs(got - want) > bound
+    assert not bad.any(), f"{output}: {bad.sum()} values differ, e.g. {got[bad][:3]} vs {want[bad][:3]}"
 
 
 # ---- the differential cases: (dataset, estimator) ----------------------------------------------
@@ -121,21 +162,13 @@ def test_matches_native_prediction(case, dtype):
     d = model_dict(est, X.shape[1], dtype)
     runtime = Wasmtime(compile_dict(d))
     Xt = X.astype(dtype)
-    # After a K-Means transform inside a pipeline, the distances' few ulps (see below) carry on
-    # through the next step: bounded relative to the largest value of the row.
-    inner_kmeans = d["kind"] == "pipeline" and any(s["kind"] == "kmeans" for s in d["steps"][:-1])
     for output in _outputs(d):
         got = runtime.run(output, Xt)
         want = native(d, output, Xt)
         if output in runtime.int_outputs:
             np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=output)
-        elif inner_kmeans:
-            scale = np.maximum(np.abs(want).max(axis=1, keepdims=True), 1.0)
-            assert (np.abs(got - want) <= 64 * np.finfo(dtype).eps * scale).all(), output
-        elif output in ("predict_proba", "transform") and d["kind"] != "standard_scaler":
-            ulps_close(got, want, dtype)  # exp, or K-Means distances
         else:
-            np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=output)
+            check_values(output, got, want, d, Xt, dtype)
 
 
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
@@ -448,4 +481,26 @@ def test_random_shapes_match_native(seed):
             if output in runtime.int_outputs:
                 np.testing.assert_array_equal(got, want.reshape(got.shape), err_msg=output)
             else:
-                ulps_close(got, want.reshape(got.shape), dtype)
+                check_values(output, got, want, d, X, dtype)
+
+
+def test_to_wasm_on_pith_linear_models_and_pipelines():
+    """WasmMixin.to_wasm works on every pith estimator that has to_bytes (the linear models,
+    scalers and pipelines get the mixin from their own modules)."""
+    from pith._wasm import WasmMixin
+    from pith.linear_model import LinearRegression as PithLinear
+    from pith.linear_model import LogisticRegression as PithLogistic
+    from pith.pipeline import make_pipeline as pith_pipeline
+    from pith.preprocessing import StandardScaler as PithScaler
+
+    X, y = datasets.load_wine(return_X_y=True)
+    for est, output in [
+        (pith_pipeline(PithScaler(), PithLogistic(max_iter=1000)).fit(X, y), "predict_proba"),
+        (PithLinear().fit(X, y.astype(float)), "predict"),
+        (PithScaler().fit(X), "transform"),
+    ]:
+        wasm = WasmMixin.to_wasm(est)
+        got = Wasmtime(wasm).run(output, X)
+        want = np.asarray(getattr(est, output)(X)).reshape(got.shape)
+        d = _core.model_from_bytes(est.to_bytes())
+        check_values(output, got, want, d, X, np.float64)
