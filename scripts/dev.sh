@@ -2,7 +2,8 @@
 # pith's set-up and entry points on a fresh Debian 12 machine, as root. Idempotent: every step
 # checks what is already there. Subcommands:
 #   setup   system packages, the virtualenv .venv with pith installed, the C++ build in build/
-#   demo    setup, then the end-to-end example (train, save, reload, predict with the CLI)
+#   demo    setup, then the end-to-end examples (train, save, reload, predict with the CLI;
+#           compile to WebAssembly and run it)
 #   test    setup, then every test: CTest (release), pytest, and CTest under ASan + UBSan
 set -euo pipefail
 
@@ -13,7 +14,8 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-v
   libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev clang-format libopenblas-dev
   libeigen3-dev
   libgrpc++-dev protobuf-compiler-grpc libcpp-httplib-dev nlohmann-json3-dev # pith serve
-  nghttp2-client wrk) # load generators for bench/bench_serve.py
+  nghttp2-client wrk # load generators for bench/bench_serve.py
+  wabt nodejs chromium)  # pith compile's tests: wasm-validate/wasm-interp, the JS loader, the page
 
 log() { printf '\n== %s\n' "$*" >&2; }
 
@@ -87,6 +89,7 @@ case "${1:-}" in
     setup
     PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py"
     PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/serve_kmeans.py"
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/compile_kmeans.py"
     ;;
   test) setup && run_tests ;;
   *)

@@ -20,6 +20,7 @@ const Subcommand* const kRegistry[] = {
     &pith::cli::info_subcommand(),
     &pith::cli::predict_subcommand(),
     &pith::cli::serve_subcommand(),
+    &pith::cli::compile_subcommand(),
 };
 
 std::string global_usage() {

@@ -57,4 +57,5 @@ NB_MODULE(_core, m) {
   pith::python::bind_models(m);
   pith::python::bind_linear(m);
   pith::python::bind_distributed(m);
+  pith::python::bind_wasm(m);
 }

@@ -26,11 +26,14 @@ from sklearn.utils.validation import (
 )
 
 from pith import _core
+from pith._wasm import WasmMixin
 
 _DTYPES = [np.float64, np.float32]
 
 
-class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
+class KMeans(
+    WasmMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+):
     """K-Means clustering (Lloyd), a drop-in for :class:`sklearn.cluster.KMeans`.
 
     Same parameters, attributes and results as scikit-learn's ``KMeans(algorithm="lloyd")``:
