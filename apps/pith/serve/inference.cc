@@ -83,18 +83,24 @@ void check_finite(const Servable& model, const InferInput& input, MatrixView<T> 
 }
 
 // The input as a matrix of the model's dtype T: the request's own bytes when the wire type is T
-// and the bytes are aligned, else a conversion into the scratch buffer.
+// and the bytes are aligned, else a copy or conversion into the scratch buffer. `data` holds
+// Wire values, possibly misaligned (raw bytes), so the conversion reads them with memcpy.
 template <class T, class Wire>
-MatrixView<T> view_as(const Wire* data, bool aligned, Layout layout, std::vector<T>& buffer) {
+MatrixView<T> view_as(const void* data, bool aligned, Layout layout, std::vector<T>& buffer) {
   const std::size_t n = layout.rows * layout.cols;
   if constexpr (std::is_same_v<T, Wire>) {
-    if (aligned) return {data, layout.rows, layout.cols};
+    if (aligned) return {static_cast<const T*>(data), layout.rows, layout.cols};
   }
   buffer.resize(n);
   if constexpr (std::is_same_v<T, Wire>) {
     std::memcpy(buffer.data(), data, n * sizeof(T));
   } else {
-    for (std::size_t i = 0; i < n; ++i) buffer[i] = static_cast<T>(data[i]);
+    const auto* bytes = static_cast<const char*>(data);
+    for (std::size_t i = 0; i < n; ++i) {
+      Wire value;
+      std::memcpy(&value, bytes + i * sizeof(Wire), sizeof(Wire));
+      buffer[i] = static_cast<T>(value);
+    }
   }
   return {buffer.data(), layout.rows, layout.cols};
 }
@@ -119,12 +125,8 @@ MatrixView<T> input_matrix(const Servable& model, const InferInput& input, Layou
     }
     const auto address = reinterpret_cast<std::uintptr_t>(input.raw_bytes.data());
     const bool aligned = address % element == 0;
-    if (fp32) {
-      return view_as<T>(reinterpret_cast<const float*>(input.raw_bytes.data()), aligned, layout,
-                        buffer);
-    }
-    return view_as<T>(reinterpret_cast<const double*>(input.raw_bytes.data()), aligned, layout,
-                      buffer);
+    if (fp32) return view_as<T, float>(input.raw_bytes.data(), aligned, layout, buffer);
+    return view_as<T, double>(input.raw_bytes.data(), aligned, layout, buffer);
   }
   const std::size_t given = fp32 ? input.fp32.size() : input.fp64.size();
   if (given != n) {
@@ -135,8 +137,8 @@ MatrixView<T> input_matrix(const Servable& model, const InferInput& input, Layou
     if (input.other_values > 0) message += " (values were given in another contents field)";
     invalid(message);
   }
-  if (fp32) return view_as<T>(input.fp32.data(), true, layout, buffer);
-  return view_as<T>(input.fp64.data(), true, layout, buffer);
+  if (fp32) return view_as<T, float>(input.fp32.data(), true, layout, buffer);
+  return view_as<T, double>(input.fp64.data(), true, layout, buffer);
 }
 
 template <class U>
