@@ -104,7 +104,8 @@ class RoutineEmitter {
   // Stores the float64 on the stack (after an `address` of the same slot).
   void store(const Slot& slot, std::uint32_t offset) {
     if (narrow(slot)) {
-      c_.op(Opcode::kF32DemoteF64);
+      // A value just rounded to float32 (demote, promote) is stored as the demoted float32.
+      if (!c_.drop_last(Opcode::kF64PromoteF32)) c_.op(Opcode::kF32DemoteF64);
       c_.memory(Opcode::kF32Store, offset);
     } else {
       c_.memory(Opcode::kF64Store, offset);
