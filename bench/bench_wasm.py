@@ -7,7 +7,8 @@ a 1,000-row batch; then predict() time per row, one row per call and in a batch 
 
   native C++      pith::predict (pith/predict.h) from C++ (bench/wasm_native_latency.cc)
   Node            the module through the JS loader (js/pith.mjs), and its export called directly
-  wasmtime        the module from Python (wasmtime's package): write row, call, read result
+  wasmtime        the module from Python (wasmtime's package): write row, call, read result;
+                  and the export alone on rows already in memory
   pith Python     the native model from Python (pith._core.NativeModel.predict)
   scikit-learn    the fitted scikit-learn estimator's predict
 
@@ -126,9 +127,10 @@ def main():
 
     print(f"\npredict() (transform() for the scaler) time per row, ns: one row per call ({args.calls} calls), and in a batch of "
           f"{args.batch} rows. Ratios: over native C++ per row.\n")
-    print("| model | native C++ | Node (loader) | Node (raw export) | wasmtime (Python) | "
-          "pith Python | scikit-learn | Node/native | batch: native | batch: Node | batch: wasmtime |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| model | native C++ | Node (loader) | Node (export) | wasmtime (Python) | wasmtime (export) | "
+          "pith Python | scikit-learn | Node/native | batch: native | batch: Node | batch: Node (export) | "
+          "batch: wasmtime (export) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     rng = np.random.default_rng(1)
     for name, est, d, md, wasm, output in rows:
         stem = tmp / name.split(":")[0].replace(" ", "_").replace(",", "")
@@ -147,13 +149,18 @@ def main():
         wt_row = per_call_ns(lambda: rt.run(output, x1), args.calls // 10)
         Xb = rng.normal(size=(args.batch, d))
         wt_batch = best_of(lambda: rt.run(output, Xb), 3) / args.batch
+        # The export alone, the rows already in memory (what the runtime itself costs).
+        out_at = rt.input_offset + Xb.nbytes
+        wt_raw_row = per_call_ns(lambda: rt.call(output, rt.input_offset, out_at, 1), args.calls // 10)
+        wt_raw_batch = best_of(lambda: rt.call(output, rt.input_offset, out_at, args.batch), 3) / args.batch
         nm = _core.NativeModel(md)
         py_row = per_call_ns(lambda: nm.predict(output, x1, 1), args.calls // 10)
         sk_row = per_call_ns(lambda: getattr(est, output)(x1), max(100, args.calls // 100))
         print(f"| {name} | {native['row_ns']:.0f} | {node['loader_row_ns']:.0f} | "
-              f"{node['raw_row_ns']:.0f} | {wt_row:.0f} | {py_row:.0f} | {sk_row:.0f} | "
-              f"{node['loader_row_ns'] / native['row_ns']:.2f}x | {native['batch_row_ns']:.1f} | "
-              f"{node['batch_row_ns']:.1f} | {wt_batch:.1f} |")
+              f"{node['raw_row_ns']:.0f} | {wt_row:.0f} | {wt_raw_row:.0f} | {py_row:.0f} | "
+              f"{sk_row:.0f} | {node['loader_row_ns'] / native['row_ns']:.2f}x | "
+              f"{native['batch_row_ns']:.1f} | {node['batch_row_ns']:.1f} | "
+              f"{node['raw_batch_row_ns']:.1f} | {wt_raw_batch:.1f} |")
 
 
 if __name__ == "__main__":

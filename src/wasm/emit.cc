@@ -104,7 +104,8 @@ class RoutineEmitter {
   // Stores the float64 on the stack (after an `address` of the same slot).
   void store(const Slot& slot, std::uint32_t offset) {
     if (narrow(slot)) {
-      c_.op(Opcode::kF32DemoteF64);
+      // A value just rounded to float32 (demote, promote) is stored as the demoted float32.
+      if (!c_.drop_last(Opcode::kF64PromoteF32)) c_.op(Opcode::kF32DemoteF64);
       c_.memory(Opcode::kF32Store, offset);
     } else {
       c_.memory(Opcode::kF64Store, offset);
@@ -509,6 +510,19 @@ std::uint32_t embedded_function(Module& m, const Program& p, const EmitOptions& 
   return add_function(m, std::move(f));
 }
 
+// Drops the trailing declared locals that the code never touches (each run of a type costs
+// two bytes in every function that declares it).
+void trim_locals(const Module& m, Function& f) {
+  std::size_t used = 0;
+  for (const Instr& in : f.body.instrs()) {
+    if (in.op == Opcode::kLocalGet || in.op == Opcode::kLocalSet || in.op == Opcode::kLocalTee) {
+      used = std::max(used, static_cast<std::size_t>(in.index) + 1);
+    }
+  }
+  const std::size_t params = m.types.at(f.type).params.size();
+  f.locals.resize(std::min(f.locals.size(), used > params ? used - params : 0));
+}
+
 }  // namespace
 
 Module emit(const Program& p, const EmitOptions& options) {
@@ -563,6 +577,7 @@ Module emit(const Program& p, const EmitOptions& options) {
     }
     if (!found) throw_invalid_argument("embedded output '" + options.embedded_output + "' unknown");
   }
+  for (Function& f : m.functions) trim_locals(m, f);
   if (!p.constants.empty()) m.data.insert(m.data.begin(), DataSegment{0, p.constants});
   m.memory_pages = std::max<std::uint32_t>(1, (memory_end + 65535) / 65536);
   if (!options.metadata.empty()) m.custom.push_back({"pith", options.metadata});

@@ -136,6 +136,12 @@ class Code {
   void memory_size() { instrs_.push_back({Opcode::kMemorySize}); }
 
   const std::vector<Instr>& instrs() const { return instrs_; }
+  // Removes the last instruction if it is `op` (a peephole for the emitter); true if removed.
+  bool drop_last(Opcode op) {
+    if (instrs_.empty() || instrs_.back().op != op) return false;
+    instrs_.pop_back();
+    return true;
+  }
 
  private:
   std::vector<Instr> instrs_;
