@@ -32,7 +32,7 @@ PARTITIONS = {
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as c:
             yield c
 
@@ -111,9 +111,10 @@ def test_kmeans_model_saves_loads_and_predicts_lazily(client, tmp_path):
     np.testing.assert_array_equal(loaded.cluster_centers_, km.cluster_centers_)
     lazy = km.predict(chunked(X, PARTITIONS["seventeen"]))
     assert isinstance(lazy, da.Array)
-    np.testing.assert_array_equal(lazy.compute(), loaded.predict(X))
+    named = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    np.testing.assert_array_equal(lazy.compute(), loaded.predict(named))
     distances = km.transform(chunked(X, PARTITIONS["uneven_with_empty"]))
-    np.testing.assert_allclose(distances.compute(), loaded.transform(X), rtol=1e-12)
+    np.testing.assert_allclose(distances.compute(), loaded.transform(named), rtol=1e-12)
 
 
 def test_numpy_input_fits_locally(client):
@@ -192,7 +193,8 @@ def test_logistic_weights_and_dataframes(client, tmp_path):
     assert list(dist.feature_names_in_) == list("abcd")
     dist.save(tmp_path / "lr.pith")
     loaded = pith.load(tmp_path / "lr.pith")
-    np.testing.assert_array_equal(loaded.predict(X), dist.predict(frame).compute())
+    named = pd.DataFrame(X, columns=list("abcd"))
+    np.testing.assert_array_equal(loaded.predict(named), dist.predict(frame).compute())
 
 
 def test_logistic_single_class_is_refused(client):
@@ -226,3 +228,49 @@ def test_without_a_client_the_error_says_what_to_do():
                          env=dict(os.environ, OMP_WAIT_POLICY="passive"))
     assert out.returncode != 0
     assert "need an active dask.distributed Client" in out.stderr
+
+
+# ---- Bad input -------------------------------------------------------------------------------
+
+
+def test_nan_in_one_partition_names_it(client):
+    X = blobs()
+    X[205, 2] = np.nan
+    with pytest.raises(ValueError, match=r"partition 2 of X contains nan at its row 5 \(row 205 "
+                                         r"of X\), column 2"):
+        KMeans(3).fit(chunked(X, PARTITIONS["three"]))
+    y = np.arange(300) % 2
+    with pytest.raises(ValueError, match="partition 2 of X contains nan"):
+        LogisticRegression().fit(chunked(X, PARTITIONS["three"]), chunked(y, PARTITIONS["three"]))
+
+
+def test_non_numeric_dataframe_columns_are_named(client):
+    frame = pd.DataFrame({"a": np.arange(20.0), "city": ["x"] * 20, "b": np.ones(20)})
+    with pytest.raises(ValueError, match=r"non-numeric columns \['city'\]"):
+        KMeans(2).fit(dd.from_pandas(frame, npartitions=2))
+
+
+def test_partitions_with_different_columns_are_refused(client):
+    def frame_of(width):
+        return pd.DataFrame(np.ones((10, width)), columns=list("abcd")[:width])
+
+    frame = dd.from_map(frame_of, [3, 4], meta=frame_of(3).iloc[:0], enforce_metadata=False)
+    with pytest.raises(ValueError, match=r"partition 1 of X has shape \(10, 4\), expected"):
+        KMeans(2).fit(frame)
+
+
+def test_unknown_chunk_sizes_are_computed(client):
+    X = blobs()
+    dX = chunked(X, PARTITIONS["three"])
+    unknown = dX[dX[:, 0] > -np.inf]  # boolean indexing: chunk sizes unknown (nan)
+    assert np.isnan(unknown.chunks[0][0])
+    init = X[[0, 1, 2]]
+    np.testing.assert_allclose(KMeans(3, init=init).fit(unknown).cluster_centers_,
+                               LocalKMeans(3, init=init, n_init=1).fit(X).cluster_centers_,
+                               rtol=1e-9)
+
+
+def test_mismatched_labels_are_refused(client):
+    X = blobs()
+    with pytest.raises(ValueError, match=r"y must have shape \(300,\)"):
+        LogisticRegression().fit(chunked(X, 100), chunked(np.zeros(299), 100))

@@ -36,6 +36,15 @@ def as_matrix(X):
     dataframe (or None)."""
     names = None
     if hasattr(X, "columns") and hasattr(X, "to_dask_array"):  # a dask dataframe
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        bad = [str(col) for col, dtype in X.dtypes.items()
+               if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))]
+        if bad:
+            raise ValueError(
+                f"the dataframe has non-numeric columns {bad} (dtypes "
+                f"{[str(X.dtypes[b]) for b in bad]}); encode or drop them first"
+            )
         names = [str(c) for c in X.columns]
         X = X.to_dask_array(lengths=True)
     elif not isinstance(X, da.Array):
@@ -68,17 +77,44 @@ def row_offsets(X) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
 
 
-def blocks(x) -> list:
-    """One delayed object per row chunk (of a persisted array: no recomputation)."""
-    return list(x.to_delayed().ravel())
+def worker_threads() -> int:
+    """Threads for pith's kernels inside a task: the worker's own thread count (a worker
+    process per core with one thread each must not start an OpenMP team per task)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 0  # not on a worker: all cores
 
 
-def tree_reduce(parts, combine, arity: int = 8):
-    """Combines delayed partial results pairwise-ish into one delayed result."""
-    combine = dask.delayed(combine, pure=True)
-    while len(parts) > 1:
-        parts = [combine(*parts[i : i + arity]) for i in range(0, len(parts), arity)]
-    return parts[0]
+def chunk_futures(x) -> list:
+    """The futures of a persisted array's chunks, in row order. Tasks submitted on them run
+    where the chunks live; a chunk lost with its worker is recomputed by the scheduler."""
+    from dask.core import flatten
+    from distributed import futures_of
+
+    by_key = {f.key: f for f in futures_of(x)}
+    return [by_key[key] for key in flatten(x.__dask_keys__())]
+
+
+def map_chunks(fn, *columns, **broadcast):
+    """fn(chunk_0[i], chunk_1[i], ..., **broadcast) for every chunk i, as futures (results stay
+    on the workers). Columns are lists of futures (or of None)."""
+    return require_client().map(fn, *columns, pure=False, **broadcast)
+
+
+def map_gather(fn, *columns, **broadcast) -> list:
+    """map_chunks, with the (small) results brought to the client."""
+    return require_client().gather(map_chunks(fn, *columns, **broadcast))
+
+
+def map_reduce(fn, combine, *columns, **broadcast):
+    """fn over every chunk, the results combined on the cluster; only the combined (small)
+    result travels to the client. One round trip: the per-iteration step of the fits."""
+    client = require_client()
+    parts = map_chunks(fn, *columns, **broadcast)
+    return client.submit(combine, *parts, pure=False).result()
 
 
 def compute(*objects):
@@ -86,19 +122,30 @@ def compute(*objects):
 
 
 def finite_stats(X) -> tuple[int, np.ndarray]:
-    """Row count and column means of X, after checking every value is finite (one pass)."""
+    """Row count and column means of X, after checking every partition: its column count and
+    finite values (one pass). Errors name the partition and the row within X."""
+    d = X.shape[1]
 
-    def chunk(b):
-        if not np.all(np.isfinite(b)):
-            bad = np.argwhere(~np.isfinite(b))[0]
+    def chunk(b, index, offset):
+        b = np.asarray(b)
+        if b.ndim != 2 or b.shape[1] != d:
             raise ValueError(
-                "Input X contains NaN or infinity (chunk row %d, column %d); pith needs finite "
-                "values (impute or drop them first)" % (bad[0], bad[1])
+                f"partition {index} of X has shape {b.shape}, expected (rows, {d}) like the "
+                "others; every partition must have the same columns"
+            )
+        if not np.all(np.isfinite(b)):
+            row, col = np.argwhere(~np.isfinite(b))[0]
+            raise ValueError(
+                f"partition {index} of X contains {b[row, col]} at its row {row} (row "
+                f"{offset + row} of X), column {col}; pith needs finite values (impute or drop "
+                "them first)"
             )
         return b.shape[0], b.sum(axis=0, dtype=np.float64)
 
     def combine(*parts):
         return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
-    n, sums = compute(tree_reduce([dask.delayed(chunk)(b) for b in blocks(X)], combine))[0]
+    futures = chunk_futures(X)
+    n, sums = map_reduce(chunk, combine, futures, list(range(len(futures))),
+                         [int(o) for o in row_offsets(X)])
     return int(n), sums / max(n, 1)

@@ -13,26 +13,26 @@ from pith.cluster import KMeans as LocalKMeans
 from pith.dask import _common as c
 
 
-def _step(block, weights, centers):
+def _step(block, weights, *, centers):
     """One Lloyd step's (sums, weights, inertia) on a chunk; an empty chunk adds nothing."""
     k, d = centers.shape
     if block.shape[0] == 0:
         return np.zeros((k, d)), np.zeros(k), 0.0
     w = None if weights is None else np.ascontiguousarray(weights, dtype=block.dtype)
-    return _core.kmeans_lloyd_step(np.ascontiguousarray(block), w, centers, 0)
+    return _core.kmeans_lloyd_step(np.ascontiguousarray(block), w, centers, c.worker_threads())
 
 
 def _add(*parts):
     return (sum(p[0] for p in parts), sum(p[1] for p in parts), sum(p[2] for p in parts))
 
 
-def _farthest(block, weights, centers, offset, m):
+def _farthest(block, weights, offset, *, centers, m):
     """The m rows of a chunk farthest from their closest center: (squared distance, global row,
     row, weight, label) each, for relocating empty clusters as scikit-learn does."""
     if block.shape[0] == 0:
         return []
     block = np.ascontiguousarray(block)
-    labels = _core.kmeans_predict(centers, block, 0)
+    labels = _core.kmeans_predict(centers, block, c.worker_threads())
     diff = block.astype(np.float64) - centers[labels]
     dist = np.einsum("ij,ij->i", diff, diff)
     order = np.lexsort((np.arange(len(dist)), -dist))[:m]
@@ -40,20 +40,29 @@ def _farthest(block, weights, centers, offset, m):
     return [(dist[i], offset + i, block[i].astype(np.float64), w[i], labels[i]) for i in order]
 
 
-def _sample_candidates(block, weights, centers, factor, cost, seed):
+def _sample_candidates(block, weights, seed, *, centers, factor, cost):
     """k-means|| oversampling: each row independently with probability factor * w d^2 / cost."""
     if block.shape[0] == 0:
         return np.empty((0, centers.shape[1]))
     block = np.ascontiguousarray(block)
-    d2 = _core.kmeans_transform(centers, block, 0).astype(np.float64).min(axis=1) ** 2
+    d2 = _core.kmeans_transform(centers, block, c.worker_threads()).astype(np.float64)
+    d2 = d2.min(axis=1) ** 2
     w = 1.0 if weights is None else np.asarray(weights, dtype=np.float64)
     p = factor * w * d2 / cost
     keep = np.random.default_rng(seed).random(len(d2)) < p
     return block[keep].astype(np.float64)
 
 
-def _pick_row(block, i):
-    return np.asarray(block[i], dtype=np.float64)
+def _pick_rows(block, rows):
+    return np.asarray(block[rows], dtype=np.float64)
+
+
+def _squared_deviations(block, *, mean):
+    return ((np.asarray(block, dtype=np.float64) - mean) ** 2).sum(axis=0)
+
+
+def _sum(*parts):
+    return sum(parts)
 
 
 class KMeans(LocalKMeans):
@@ -109,8 +118,8 @@ class KMeans(LocalKMeans):
         if n < self.n_clusters:
             raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}.")
         self._reset_features(X, names)
-        xb = c.blocks(X)
-        wb = [None] * len(xb) if weights is None else c.blocks(weights)
+        xb = c.chunk_futures(X)
+        wb = [None] * len(xb) if weights is None else c.chunk_futures(weights)
         offsets = c.row_offsets(X)
         tol = self._absolute_tol(xb, mean)
         rng = check_random_state(self.random_state)
@@ -153,10 +162,7 @@ class KMeans(LocalKMeans):
         if self.tol == 0:
             return 0.0
 
-        def sq(b):
-            return ((np.asarray(b, dtype=np.float64) - mean) ** 2).sum(axis=0)
-
-        total = c.compute(c.tree_reduce([c.dask.delayed(sq)(b) for b in xb], lambda *p: sum(p)))[0]
+        total = c.map_reduce(_squared_deviations, _sum, xb, mean=mean)
         return float(self.tol * np.mean(total / self._n_rows))
 
     def _initial_centers(self, X, xb, wb, rng):
@@ -186,15 +192,12 @@ class KMeans(LocalKMeans):
         picks.sort()
         chunk = np.searchsorted(np.cumsum(sizes), picks, side="right")
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        parts = []
-        for b in np.unique(chunk):
-            rows = picks[chunk == b] - starts[b]
-            parts.append(c.dask.delayed(lambda blk, r: np.asarray(blk[r], np.float64))(xb[b], rows))
-        return np.concatenate(c.compute(*parts))
+        used = np.unique(chunk)
+        rows = [picks[chunk == b] - starts[b] for b in used]
+        return np.concatenate(c.map_gather(_pick_rows, [xb[b] for b in used], rows))
 
     def _cost(self, xb, wb, centers):
-        parts = [c.dask.delayed(_step)(b, w, centers) for b, w in zip(xb, wb)]
-        return c.compute(c.tree_reduce(parts, _add))[0]
+        return c.map_reduce(_step, _add, xb, wb, centers=centers)
 
     def _init_scalable(self, X, xb, wb, rng):
         k = self.n_clusters
@@ -203,17 +206,16 @@ class KMeans(LocalKMeans):
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         first = int(rng.randint(self._n_rows))
         chunk = int(np.searchsorted(np.cumsum(sizes), first, side="right"))
-        centers = c.compute(c.dask.delayed(_pick_row)(xb[chunk], first - starts[chunk]))[0][None, :]
+        centers = c.map_gather(_pick_rows, [xb[chunk]], [np.array([first - starts[chunk]])])[0]
         cost = self._cost(xb, wb, centers)[2]
         rounds = self.init_max_iter or int(np.clip(np.round(np.log(max(cost, 1.0))), 1, 8))
         for _ in range(rounds):
             if cost <= 0:
                 break
             seeds = rng.randint(2**31, size=len(xb))
-            parts = [c.dask.delayed(_sample_candidates)(b, w, centers, self.oversampling_factor * k,
-                                                        cost, int(s))
-                     for b, w, s in zip(xb, wb, seeds)]
-            new = np.concatenate(c.compute(*parts))
+            new = np.concatenate(c.map_gather(
+                _sample_candidates, xb, wb, [int(s) for s in seeds], centers=centers,
+                factor=self.oversampling_factor * k, cost=cost))
             centers = np.ascontiguousarray(np.vstack([centers, new]))
             cost = self._cost(xb, wb, centers)[2]
         if len(centers) < k:  # too few distinct candidates: add sampled rows
@@ -256,9 +258,8 @@ class KMeans(LocalKMeans):
         """scikit-learn's rule: each empty cluster takes one of the rows farthest from their
         closest center, in decreasing distance (ties: first row first)."""
         m = len(empty)
-        parts = [c.dask.delayed(_farthest)(b, w, centers, int(o), m)
-                 for b, w, o in zip(xb, wb, offsets)]
-        far = sorted((p for part in c.compute(*parts) for p in part), key=lambda t: (-t[0], t[1]))
+        parts = c.map_gather(_farthest, xb, wb, [int(o) for o in offsets], centers=centers, m=m)
+        far = sorted((p for part in parts for p in part), key=lambda t: (-t[0], t[1]))
         for (dist, _, row, w, label), to in zip(far[:m], empty):
             sums[label] -= row * w
             weights[label] -= w
@@ -273,7 +274,7 @@ class KMeans(LocalKMeans):
         def labels(b):
             if b.shape[0] == 0:
                 return np.empty(0, dtype=np.int32)
-            return _core.kmeans_predict(centers, np.ascontiguousarray(b), 0)
+            return _core.kmeans_predict(centers, np.ascontiguousarray(b), c.worker_threads())
 
         return X.map_blocks(labels, dtype=np.int32, drop_axis=1)
 
@@ -292,6 +293,6 @@ class KMeans(LocalKMeans):
         def distances(b):
             if b.shape[0] == 0:
                 return np.empty((0, k), dtype=b.dtype)
-            return _core.kmeans_transform(centers, np.ascontiguousarray(b), 0)
+            return _core.kmeans_transform(centers, np.ascontiguousarray(b), c.worker_threads())
 
         return X.map_blocks(distances, dtype=X.dtype, chunks=(X.chunks[0], (k,)))

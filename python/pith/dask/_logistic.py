@@ -17,16 +17,26 @@ def _encode(block, classes):
     return np.searchsorted(classes, np.asarray(block)).astype(np.int32)
 
 
-def _loss_gradient(block, y, weights, n_classes, W):
+def _loss_gradient(block, y, weights, *, n_classes, W):
     w = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-    return _core.logistic_chunk_loss_gradient(np.ascontiguousarray(block), y, w, n_classes, W, 0)
+    return _core.logistic_chunk_loss_gradient(np.ascontiguousarray(block), y, w, n_classes, W,
+                                              c.worker_threads())
 
 
 def _add(*parts):
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
-def _class_totals(y, weights, n_classes):
+def _sum(*parts):
+    return sum(parts)
+
+
+def _fold_class_weights(y, weights, *, per_class):
+    extra = per_class[y]
+    return extra if weights is None else np.asarray(weights, dtype=np.float64) * extra
+
+
+def _class_totals(y, weights, *, n_classes):
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     return np.bincount(y, weights=w, minlength=n_classes).astype(np.float64)
 
@@ -62,13 +72,12 @@ class LogisticRegression(LocalLogisticRegression):
         X, y_index = c.dask.persist(X, y_index)
         sw = None if sw is None else sw.astype(np.float64).persist()
         n, _ = c.finite_stats(X)
-        xb, yb = c.blocks(X), c.blocks(y_index)
-        wb = [None] * len(xb) if sw is None else c.blocks(sw)
+        xb, yb = c.chunk_futures(X), c.chunk_futures(y_index)
+        wb = [None] * len(xb) if sw is None else c.chunk_futures(sw)
         if sw is not None and c.compute(c.dask.array.min(sw))[0] < 0:
             raise ValueError("sample_weight must be non-negative")
         wb = self._with_class_weights(xb, yb, wb, n, classes)
-        weight_sum = float(n) if wb[0] is None else float(
-            c.compute(c.tree_reduce([c.dask.delayed(np.sum)(w) for w in wb], lambda *p: sum(p)))[0])
+        weight_sum = float(n) if wb[0] is None else float(c.map_reduce(np.sum, _sum, wb))
         if not weight_sum > 0:
             raise ValueError("the sample weights sum to 0")
 
@@ -80,9 +89,7 @@ class LogisticRegression(LocalLogisticRegression):
 
         def objective(w):
             W = w.reshape(rows, d + 1)
-            parts = [c.dask.delayed(_loss_gradient)(b, yy, ww, n_classes, W)
-                     for b, yy, ww in zip(xb, yb, wb)]
-            loss, grad = c.compute(c.tree_reduce(parts, _add))[0]
+            loss, grad = c.map_reduce(_loss_gradient, _add, xb, yb, wb, n_classes=n_classes, W=W)
             coef = W[:, :d]
             f = loss / weight_sum + 0.5 * l2 * float((coef * coef).sum())
             g = grad / weight_sum
@@ -126,8 +133,7 @@ class LogisticRegression(LocalLogisticRegression):
             return wb
         n_classes = len(classes)
         if self.class_weight == "balanced":
-            parts = [c.dask.delayed(_class_totals)(yy, ww, n_classes) for yy, ww in zip(yb, wb)]
-            counts = c.compute(c.tree_reduce(parts, lambda *p: sum(p)))[0]
+            counts = c.map_reduce(_class_totals, _sum, yb, wb, n_classes=n_classes)
             total = counts.sum()
             with np.errstate(divide="ignore"):
                 per_class = total / (n_classes * counts)
@@ -136,11 +142,7 @@ class LogisticRegression(LocalLogisticRegression):
         if not np.all(np.isfinite(per_class)):
             raise ValueError(f"class_weight={self.class_weight!r} gives infinite class weights")
 
-        def fold(yy, ww):
-            extra = per_class[yy]
-            return extra if ww is None else np.asarray(ww, dtype=np.float64) * extra
-
-        return [c.dask.delayed(fold)(yy, ww) for yy, ww in zip(yb, wb)]
+        return c.map_chunks(_fold_class_weights, yb, wb, per_class=per_class)
 
     # ---- predictions on dask input -------------------------------------------------------------
 
