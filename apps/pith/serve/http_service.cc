@@ -62,7 +62,9 @@ std::string metadata_json(const ModelMetadata& metadata) {
   const auto tensors = [](const std::vector<TensorMetadata>& list) {
     json out = json::array();
     for (const TensorMetadata& t : list) {
-      out.push_back({{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}});
+      json tensor = {{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}};
+      if (!t.feature_names.empty()) tensor["parameters"] = {{"feature_names", t.feature_names}};
+      out.push_back(std::move(tensor));
     }
     return out;
   };
