@@ -31,10 +31,10 @@ int run_serve(const Args& args) {
       args.usage_error("--model expects NAME=PATH (e.g. --model kmeans=model.pith), got '" + spec +
                        "'");
     }
-    options.sources.push_back({spec.substr(0, eq), spec.substr(eq + 1), false});
+    options.sources.push_back(serve::model_file(spec.substr(0, eq), spec.substr(eq + 1)));
   }
   for (const std::string& dir : args.values("model-repository")) {
-    options.sources.push_back({"", dir, true});
+    options.sources.push_back(serve::model_repository(dir));
   }
   options.host = args.value("host").value_or(options.host);
   options.grpc_port = args.int_value("grpc-port", options.grpc_port, -1, 65535);

@@ -231,11 +231,27 @@ def test_config_file(tmp_path):
     (tmp_path / "models").mkdir()
     fit(3).save(tmp_path / "models" / "a.pith")
     config = tmp_path / "serve.json"
-    config.write_text(json.dumps({"models": [{"name": "a", "path": "models/a.pith"}],
-                                  "poll_seconds": 0, "log_level": "info"}))
+    config.write_text(json.dumps({
+        "models": [{"name": "a", "path": "models/a.pith"},
+                   # The schema overridden: computed in float32, columns named.
+                   {"name": "b", "path": "models/a.pith", "datatype": "FP32",
+                    "feature_names": ["w", "x", "y", "z"]}],
+        "poll_seconds": 0, "log_level": "info"}))
     with Server("--config", config) as server:
         client = triton.InferenceServerClient(server.grpc_url)
         assert infer_width(client, model="a") == 3
+        assert infer_width(client, model="b") == 3
+        meta = requests.get(server.http_url + "/v2/models/b").json()
+        assert meta["inputs"] == [{"name": "input", "datatype": "FP32", "shape": [-1, 4],
+                                   "parameters": {"feature_names": ["w", "x", "y", "z"]}}]
+        assert meta["outputs"][1]["datatype"] == "FP32"
+        assert "parameters" not in requests.get(server.http_url + "/v2/models/a").json()["inputs"][0]
+    config.write_text(json.dumps({"models": [{"name": "b", "path": "models/a.pith",
+                                              "feature_names": ["only", "three", "names"]}]}))
+    done = subprocess.run([pith_cli(), "serve", "--config", str(config), "--grpc-port", "0",
+                           "--http-port", "0"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "the config gives 3 feature names, the model has 4 features" in done.stderr
 
 
 @pytest.mark.parametrize("args, code, message", [

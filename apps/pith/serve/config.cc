@@ -56,15 +56,32 @@ void read_config_file(const std::string& path, ServeOptions* options) {
           !model["name"].is_string() || !model["path"].is_string()) {
         config_error(path, "each of \"models\" needs a string \"name\" and \"path\"");
       }
-      options->sources.push_back(
-          {model["name"].get<std::string>(), base / model["path"].get<std::string>(), false});
+      ModelSource source =
+          model_file(model["name"].get<std::string>(), base / model["path"].get<std::string>());
+      if (const auto datatype = model.find("datatype"); datatype != model.end()) {
+        if (*datatype == "FP32") {
+          source.dtype = DType::kFloat32;
+        } else if (*datatype == "FP64") {
+          source.dtype = DType::kFloat64;
+        } else {
+          config_error(path, "a model's \"datatype\" must be \"FP32\" or \"FP64\"");
+        }
+      }
+      if (const auto names = model.find("feature_names"); names != model.end()) {
+        if (!names->is_array()) config_error(path, "\"feature_names\" must be an array");
+        for (const json& name : *names) {
+          if (!name.is_string()) config_error(path, "\"feature_names\" must hold strings");
+          source.feature_names.push_back(name.get<std::string>());
+        }
+      }
+      options->sources.push_back(std::move(source));
     }
   }
   if (const auto repos = root.find("model_repositories"); repos != root.end()) {
     if (!repos->is_array()) config_error(path, "\"model_repositories\" must be an array");
     for (const json& repo : *repos) {
       if (!repo.is_string()) config_error(path, "\"model_repositories\" must hold strings");
-      options->sources.push_back({"", base / repo.get<std::string>(), true});
+      options->sources.push_back(model_repository(base / repo.get<std::string>()));
     }
   }
   if (const auto host = root.find("host"); host != root.end()) {

@@ -2,6 +2,9 @@
 #include "http_service.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -14,6 +17,34 @@ namespace pith::serve {
 namespace {
 
 constexpr const char* kJson = "application/json";
+
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections overflows it and the
+// kernel drops SYNs, which clients retry after 1 s, 3 s, ... (measured: multi-second p99 under
+// wrk). listen() again on the bound socket raises the backlog; httplib does not expose the
+// socket, so it is found as the listening socket on `port`.
+void raise_listen_backlog(int port) {
+  rlimit limit{};
+  const int max_fd = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 65536
+                         ? static_cast<int>(limit.rlim_cur)
+                         : 65536;
+  for (int fd = 0; fd < max_fd; ++fd) {
+    int listening = 0;
+    socklen_t length = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening) {
+      continue;
+    }
+    sockaddr_storage address{};
+    socklen_t address_length = sizeof address;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) != 0) continue;
+    int bound = -1;
+    if (address.ss_family == AF_INET) {
+      bound = ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+    } else if (address.ss_family == AF_INET6) {
+      bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+    }
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+}
 // {name} and an optional /versions/{v}, as the protocol's paths put them.
 constexpr const char* kModelPath = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
 
@@ -31,7 +62,9 @@ std::string metadata_json(const ModelMetadata& metadata) {
   const auto tensors = [](const std::vector<TensorMetadata>& list) {
     json out = json::array();
     for (const TensorMetadata& t : list) {
-      out.push_back({{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}});
+      json tensor = {{"name", t.name}, {"datatype", t.datatype}, {"shape", t.shape}};
+      if (!t.feature_names.empty()) tensor["parameters"] = {{"feature_names", t.feature_names}};
+      out.push_back(std::move(tensor));
     }
     return out;
   };
@@ -174,6 +207,7 @@ int HttpFrontEnd::bind(const std::string& host, int port) {
     throw Error(ErrorCode::kIO, "cannot listen for REST on " + host + ":" + std::to_string(port) +
                                     " (address in use or not local?)");
   }
+  raise_listen_backlog(bound);
   return bound;
 }
 

@@ -267,9 +267,10 @@ ModelMetadata model_metadata(const Snapshot& snapshot, const Servable& model) {
   out.platform = std::string("pith:") + estimator_kind(model.model.estimator);
   out.inputs.push_back({kInputName,
                         wire_datatype(model.model.input.dtype),
-                        {-1, static_cast<std::int64_t>(model.model.input.n_features)}});
+                        {-1, static_cast<std::int64_t>(model.model.input.n_features)},
+                        model.model.input.feature_names});
   for (const OutputSpec& spec : model.outputs) {
-    TensorMetadata tensor{spec.name, output_datatype(model, spec), {-1}};
+    TensorMetadata tensor{spec.name, output_datatype(model, spec), {-1}, {}};
     if (spec.width > 1) tensor.shape.push_back(static_cast<std::int64_t>(spec.width));
     out.outputs.push_back(std::move(tensor));
   }

@@ -85,7 +85,8 @@ namespace pith::serve {
 struct TensorMetadata {
   std::string name;
   std::string datatype;
-  std::vector<std::int64_t> shape;  // -1: any batch size
+  std::vector<std::int64_t> shape;         // -1: any batch size
+  std::vector<std::string> feature_names;  // the input's columns, if the model names them
 };
 
 struct ModelMetadata {

@@ -48,7 +48,7 @@ std::vector<ModelRegistry::FileEntry> ModelRegistry::scan() const {
   std::vector<FileEntry> entries;
   for (const ModelSource& source : sources_) {
     if (!source.repository) {
-      entries.push_back({source.name, 1, source.path});
+      entries.push_back({source.name, 1, source.path, &source});
       continue;
     }
     std::error_code ec;
@@ -62,7 +62,7 @@ std::vector<ModelRegistry::FileEntry> ModelRegistry::scan() const {
         if (!version_dir.is_directory(inner)) continue;
         if (!parse_version(version_dir.path().filename().string(), &version)) continue;
         const std::filesystem::path file = version_dir.path() / "model.pith";
-        if (std::filesystem::exists(file, inner)) entries.push_back({name, version, file});
+        if (std::filesystem::exists(file, inner)) entries.push_back({name, version, file, &source});
       }
     }
   }
@@ -78,6 +78,16 @@ ServablePtr ModelRegistry::load(const FileEntry& entry, const FileStamp& stamp) 
   servable->path = entry.path;
   servable->stamp = stamp;
   servable->model = load_model(entry.path, &warnings);
+  if (!entry.source->feature_names.empty()) {
+    const std::size_t n_features = servable->model.input.n_features;
+    if (entry.source->feature_names.size() != n_features) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "the config gives " + std::to_string(entry.source->feature_names.size()) +
+                      " feature names, the model has " + std::to_string(n_features) + " features");
+    }
+    servable->model.input.feature_names = entry.source->feature_names;
+  }
+  if (entry.source->dtype) servable->model.input.dtype = *entry.source->dtype;
   for (const std::string& warning : warnings) {
     log(LogLevel::kWarning, "model file warning",
         {field("model", entry.name), field("path", entry.path.string()),

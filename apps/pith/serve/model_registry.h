@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,25 @@ struct ModelSource {
   std::string name;  // empty for a repository (names come from its folders)
   std::filesystem::path path;
   bool repository = false;
+  // Overrides of the file's input schema (config file only): the dtype the model computes in
+  // and the feature names its metadata shows.
+  std::optional<DType> dtype;
+  std::vector<std::string> feature_names;
 };
+
+inline ModelSource model_file(std::string name, std::filesystem::path path) {
+  ModelSource source;
+  source.name = std::move(name);
+  source.path = std::move(path);
+  return source;
+}
+
+inline ModelSource model_repository(std::filesystem::path path) {
+  ModelSource source;
+  source.path = std::move(path);
+  source.repository = true;
+  return source;
+}
 
 // What identifies one version of a file on disk: a changed stamp means "load it again".
 struct FileStamp {
@@ -84,6 +103,7 @@ class ModelRegistry {
     std::string name;
     std::int64_t version;
     std::filesystem::path path;
+    const ModelSource* source;
   };
   std::vector<FileEntry> scan() const;
   ServablePtr load(const FileEntry& entry, const FileStamp& stamp) const;
