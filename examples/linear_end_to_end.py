@@ -57,7 +57,8 @@ def main() -> None:
     X_train, X_test, y_train, y_test = train_test_split(
         data.data, data.target, test_size=0.2, random_state=0, stratify=data.target
     )
-    print(f"data: {len(X_train)} training and {len(X_test)} test rows x {X_train.shape[1]} features")
+    print(f"data: {len(X_train)} training and {len(X_test)} test rows "
+          f"x {X_train.shape[1]} features")
 
     # 1. Train with pith: the same API as scikit-learn.
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0))

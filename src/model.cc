@@ -192,8 +192,9 @@ void validate_estimator(const LogisticRegressionModel& m, std::size_t n_features
                rows == 1 ? "1 row (binary) * n_features" : "n_classes * n_features");
   check_values(m.intercept, rows, "logistic_regression.intercept",
                rows == 1 ? "1 (binary)" : "n_classes");
-  if (!std::isfinite(m.C) || m.C <= 0) {
-    fail("logistic_regression.c: expected a finite value > 0, found " + format_double(m.C));
+  if (!(m.C > 0)) {  // +inf is allowed: a fit without penalty
+    fail("logistic_regression.c: expected a value > 0 (inf: no penalty), found " +
+         format_double(m.C));
   }
   if (m.n_iter < 0) fail("logistic_regression.n_iter: expected >= 0");
 }

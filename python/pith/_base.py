@@ -6,8 +6,10 @@ that one dict, so what Python predicts is what a saved file predicts in the CLI 
 """
 
 import os
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pith import _core
@@ -111,8 +113,5 @@ def restore_input(estimator, model):
 
 
 def n_threads_constraint():
-    from numbers import Integral
-
-    from sklearn.utils._param_validation import Interval
-
+    """The `_parameter_constraints` entry of `n_threads`: a positive int or None (all cores)."""
     return [Interval(Integral, 1, None, closed="left"), None]

@@ -128,12 +128,12 @@ def _linear_regression(sk):
 
 
 def _ridge(sk):
+    est = _linear(sk, Ridge)
     if np.ndim(sk.alpha) != 0:
-        # pith's Ridge takes one alpha; the fitted coefficients are what prediction needs.
-        est = _linear(sk, Ridge)
+        # Per-target alphas: pith's Ridge takes one (informative once fitted; prediction needs
+        # only the coefficients), so it records their mean.
         est.alpha = float(np.mean(sk.alpha))
-        return est
-    return _linear(sk, Ridge)
+    return est
 
 
 def _logistic_regression(sk):

@@ -64,6 +64,7 @@ inline const T* weights_or_null(const nb::object& sample_weight, std::size_t row
 void bind_kmeans(nb::module_& m);
 void bind_models(nb::module_& m);
 void bind_linear(nb::module_& m);
+void bind_distributed(nb::module_& m);
 void bind_wasm(nb::module_& m);  // wasm_binding.cc: compile_wasm, dump_wasm
 
 }  // namespace pith::python

@@ -56,5 +56,6 @@ NB_MODULE(_core, m) {
   pith::python::bind_kmeans(m);
   pith::python::bind_models(m);
   pith::python::bind_linear(m);
+  pith::python::bind_distributed(m);
   pith::python::bind_wasm(m);
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_invalid_argument.h"
 #include "linear_test_data.h"
 #include "pith/error.h"
 #include "pith/linear.h"
@@ -238,13 +239,7 @@ TEST(LogisticFit, BadInputsAreRefusedWithAReason) {
   const ClassificationData data = make_classification(50, 2, 2, 1);
   const MatrixView<double> X{data.X.data(), data.n, 2};
   const auto expect_error = [](auto&& call, const std::string& phrase) {
-    try {
-      call();
-      ADD_FAILURE() << "no error; expected one containing '" << phrase << "'";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos) << e.what();
-    }
+    test::expect_invalid_argument(call, phrase);
   };
   LogisticRegressionParams params;
   expect_error([&] { fit_logistic_regression(params, X, data.y.data(), 1); }, "at least 2 classes");

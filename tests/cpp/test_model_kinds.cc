@@ -198,7 +198,7 @@ std::vector<InvalidCase> invalid_cases() {
        },
        &golden_pipeline, "pipeline.steps[1] (logistic_regression): logistic_regression.classes"},
       {"ZeroC", [](Model& m) { std::get<LogisticRegressionModel>(m.estimator).C = 0; },
-       &golden_binary, "logistic_regression.c: expected a finite value > 0"},
+       &golden_binary, "logistic_regression.c: expected a value > 0 (inf: no penalty)"},
       {"ScalerZeroScale",
        [](Model& m) {
          std::get<StandardScalerModel>(std::get<PipelineModel>(m.estimator).steps[0].estimator)

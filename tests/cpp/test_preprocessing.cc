@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_invalid_argument.h"
 #include "pith/error.h"
 #include "pith/preprocessing.h"
 
@@ -85,13 +86,7 @@ TEST(MinMaxScaler, FitTransformAndClip) {
 
 TEST(Scalers, BadInputsAreRefusedWithAReason) {
   const auto expect_error = [](auto&& call, const std::string& phrase) {
-    try {
-      call();
-      ADD_FAILURE() << "no error; expected one containing '" << phrase << "'";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos) << e.what();
-    }
+    test::expect_invalid_argument(call, phrase);
   };
   const std::vector<double> inf = {1, std::numeric_limits<double>::infinity()};
   expect_error(

@@ -222,7 +222,8 @@ X_ALL_NAN_COLUMN = np.c_[X, np.full(20, np.nan)]
 # (case, estimator, fit arguments (X, y, sample_weight), exception, message fragment)
 LINEAR_FIT_CASES = [
     ("logistic: NaN", LogisticRegression(), (X_NAN, Y_CLASS), ValueError, "Input X contains NaN"),
-    ("logistic: inf", LogisticRegression(), (X_INF, Y_CLASS), ValueError, "Input X contains infinity"),
+    ("logistic: inf", LogisticRegression(), (X_INF, Y_CLASS), ValueError,
+     "Input X contains infinity"),
     ("logistic: one class", LogisticRegression(), (X, np.zeros(20)), ValueError,
      "needs samples of at least 2 classes in the data, but the data contains only one class"),
     ("logistic: one class left by sample weights", LogisticRegression(class_weight="balanced"),

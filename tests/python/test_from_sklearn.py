@@ -2,8 +2,9 @@
 
 Converted models hold the same parameters, so predictions agree to rounding: labels exactly,
 values to 1e-12 relative in float64 (the two differ only in the order of a dot product's sums;
-observed: 1e-15), log-probabilities to 1e-15 absolute. K-Means distances are compared at 1e-9 of the data's scale, because
-scikit-learn computes them as sqrt(|x|^2 - 2 x.c + |c|^2), which loses digits near a center.
+observed: 1e-15), log-probabilities to 1e-15 absolute. K-Means distances are compared at 1e-9
+of the data's scale, because scikit-learn computes them as sqrt(|x|^2 - 2 x.c + |c|^2), which
+loses digits near a center.
 """
 
 import numpy as np
@@ -45,13 +46,16 @@ NAMES = np.array(["setosa", "versicolor", "virginica"])
 
 # (sklearn estimator, X, y, the pith class expected)
 CASES = {
-    "KMeans": (lambda: cluster.KMeans(n_clusters=4, n_init=1, random_state=0), X_WINE, None, KMeans),
+    "KMeans": (lambda: cluster.KMeans(n_clusters=4, n_init=1, random_state=0), X_WINE, None,
+               KMeans),
     "LinearRegression": (linear_model.LinearRegression, X_DIAB, Y_DIAB, LinearRegression),
-    "LinearRegression 2 targets": (linear_model.LinearRegression, X_DIAB, Y_MULTI, LinearRegression),
+    "LinearRegression 2 targets": (linear_model.LinearRegression, X_DIAB, Y_MULTI,
+                                   LinearRegression),
     "LinearRegression no intercept": (lambda: linear_model.LinearRegression(fit_intercept=False),
                                       X_DIAB, Y_DIAB, LinearRegression),
     "Ridge": (lambda: linear_model.Ridge(alpha=0.1), X_DIAB, Y_DIAB, Ridge),
-    "Ridge per-target alpha": (lambda: linear_model.Ridge(alpha=[0.1, 2.0]), X_DIAB, Y_MULTI, Ridge),
+    "Ridge per-target alpha": (lambda: linear_model.Ridge(alpha=[0.1, 2.0]), X_DIAB, Y_MULTI,
+                               Ridge),
     "LogisticRegression binary": (lambda: linear_model.LogisticRegression(max_iter=5000),
                                   X_CANCER, Y_CANCER, LogisticRegression),
     "LogisticRegression multinomial": (lambda: linear_model.LogisticRegression(max_iter=5000),

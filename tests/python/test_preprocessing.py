@@ -36,7 +36,8 @@ def assert_same_attribute(ours, theirs, name, rtol=1e-12, atol=0.0):
 @pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning")
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize(
-    "params", [{}, {"with_mean": False}, {"with_std": False}, {"with_mean": False, "with_std": False}]
+    "params",
+    [{}, {"with_mean": False}, {"with_std": False}, {"with_mean": False, "with_std": False}],
 )
 @pytest.mark.parametrize("data", DATA)
 def test_standard_scaler_matches_sklearn(data, params, weighted):

@@ -5,12 +5,14 @@ data in float32. `transform` runs in the native model (the one a saved file runs
 `inverse_transform` is plain numpy, exactly as scikit-learn computes it.
 """
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from pith import _core
 from pith._base import FLOAT_DTYPES, NativeModelMixin, n_threads_constraint, restore_input

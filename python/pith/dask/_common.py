@@ -1,0 +1,151 @@
+"""What the distributed estimators share: input conversion, the client, chunk reductions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+except ImportError as error:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "pith.dask needs dask and distributed: pip install 'pith[dask]' (or dask[array,dataframe] "
+        "and distributed)"
+    ) from error
+
+
+def is_dask(x) -> bool:
+    return dask.is_dask_collection(x)
+
+
+def require_client():
+    """The active dask.distributed Client; a clear error if there is none."""
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError) as error:
+        raise RuntimeError(
+            "pith.dask fits need an active dask.distributed Client, e.g. "
+            "`from distributed import Client, LocalCluster; client = Client(LocalCluster())`"
+        ) from error
+
+
+def as_matrix(X):
+    """A 2-D float32/float64 dask array with all columns in one chunk, and the column names of a
+    dataframe (or None)."""
+    names = None
+    if hasattr(X, "columns") and hasattr(X, "to_dask_array"):  # a dask dataframe
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        bad = [str(col) for col, dtype in X.dtypes.items()
+               if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype))]
+        if bad:
+            raise ValueError(
+                f"the dataframe has non-numeric columns {bad} (dtypes "
+                f"{[str(X.dtypes[b]) for b in bad]}); encode or drop them first"
+            )
+        names = [str(c) for c in X.columns]
+        X = X.to_dask_array(lengths=True)
+    elif not isinstance(X, da.Array):
+        raise TypeError(f"expected a dask array or dask dataframe, got {type(X).__name__}")
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-D array of shape (n_samples, n_features), got {X.ndim}-D")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    if X.shape[1] == 0:
+        raise ValueError("X has 0 features; expected at least 1")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X, names
+
+
+def as_vector(v, X, name):
+    """A 1-D dask array aligned with X's row chunks (from dask or numpy input)."""
+    if hasattr(v, "to_dask_array"):
+        v = v.to_dask_array(lengths=True)
+    v = da.asarray(v) if not isinstance(v, da.Array) else v
+    if v.ndim != 1 or v.shape[0] != X.shape[0]:
+        raise ValueError(f"{name} must have shape ({X.shape[0]},), got {v.shape}")
+    return v.rechunk((X.chunks[0],))
+
+
+def row_offsets(X) -> np.ndarray:
+    """The first row of every chunk."""
+    return np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(np.int64)
+
+
+def worker_threads() -> int:
+    """Threads for pith's kernels inside a task: the worker's own thread count (a worker
+    process per core with one thread each must not start an OpenMP team per task)."""
+    try:
+        from distributed import get_worker
+
+        return max(1, int(get_worker().state.nthreads))
+    except (ImportError, ValueError, AttributeError):
+        return 0  # not on a worker: all cores
+
+
+def chunk_futures(x) -> list:
+    """The futures of a persisted array's chunks, in row order. Tasks submitted on them run
+    where the chunks live; a chunk lost with its worker is recomputed by the scheduler."""
+    from dask.core import flatten
+    from distributed import futures_of
+
+    by_key = {f.key: f for f in futures_of(x)}
+    return [by_key[key] for key in flatten(x.__dask_keys__())]
+
+
+def map_chunks(fn, *columns, **broadcast):
+    """fn(chunk_0[i], chunk_1[i], ..., **broadcast) for every chunk i, as futures (results stay
+    on the workers). Columns are lists of futures (or of None)."""
+    return require_client().map(fn, *columns, pure=False, **broadcast)
+
+
+def map_gather(fn, *columns, **broadcast) -> list:
+    """map_chunks, with the (small) results brought to the client."""
+    return require_client().gather(map_chunks(fn, *columns, **broadcast))
+
+
+def map_reduce(fn, combine, *columns, **broadcast):
+    """fn over every chunk, the results combined on the cluster; only the combined (small)
+    result travels to the client. One round trip: the per-iteration step of the fits."""
+    client = require_client()
+    parts = map_chunks(fn, *columns, **broadcast)
+    return client.submit(combine, *parts, pure=False).result()
+
+
+def compute(*objects):
+    return dask.compute(*objects)
+
+
+def finite_stats(X) -> tuple[int, np.ndarray]:
+    """Row count and column means of X, after checking every partition: its column count and
+    finite values (one pass). Errors name the partition and the row within X."""
+    d = X.shape[1]
+
+    def chunk(b, index, offset):
+        b = np.asarray(b)
+        if b.ndim != 2 or b.shape[1] != d:
+            raise ValueError(
+                f"partition {index} of X has shape {b.shape}, expected (rows, {d}) like the "
+                "others; every partition must have the same columns"
+            )
+        if not np.all(np.isfinite(b)):
+            row, col = np.argwhere(~np.isfinite(b))[0]
+            raise ValueError(
+                f"partition {index} of X contains {b[row, col]} at its row {row} (row "
+                f"{offset + row} of X), column {col}; pith needs finite values (impute or drop "
+                "them first)"
+            )
+        return b.shape[0], b.sum(axis=0, dtype=np.float64)
+
+    def combine(*parts):
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    futures = chunk_futures(X)
+    n, sums = map_reduce(chunk, combine, futures, list(range(len(futures))),
+                         [int(o) for o in row_offsets(X)])
+    return int(n), sums / max(n, 1)
