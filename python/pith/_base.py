@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pith import _core
+from pith._wasm import WasmMixin
 
 FLOAT_DTYPES = [np.float64, np.float32]
 
@@ -20,7 +21,7 @@ FLOAT_DTYPES = [np.float64, np.float32]
 INPUT_KEYS = ("n_features", "dtype", "feature_names")
 
 
-class NativeModelMixin:
+class NativeModelMixin(WasmMixin):
     """save / to_bytes / native prediction for an estimator that defines `_to_model_dict`.
 
     `_to_model_dict` returns the estimator's fields; this mixin adds the input schema from the

@@ -14,9 +14,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from pith import _core
 from pith._base import INPUT_KEYS
+from pith._wasm import WasmMixin
 
 
-class Pipeline(_SklearnPipeline):
+class Pipeline(WasmMixin, _SklearnPipeline):
     """A chain of transformers ending in an estimator; :class:`sklearn.pipeline.Pipeline` plus
     :meth:`save` and :meth:`to_bytes`.
 
