@@ -1,20 +1,30 @@
 // Prediction with linear models: regression values, logistic scores, probabilities and labels.
-// Scores are accumulated in double whatever the input dtype, then rounded once to the output's.
+// Rows go in blocks: the block's scores are one small BLAS product (in float64 whatever the input
+// dtype), then each output's epilogue runs over the block in SIMD lanes; results are rounded once
+// to the output's dtype.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
+#include "blas.h"
 #include "pith/error.h"
 #include "pith/linear.h"
 #include "pith/threading.h"
+#include "vmath.h"
 
 namespace pith {
 namespace {
 
-// Rows per thread below which one thread does it all: a row costs ~n_features multiply-adds.
+constexpr std::size_t kBlockRows = 256;
+// Multiply-adds per thread below which one thread does it all.
 constexpr std::size_t kMinWorkPerThread = 1 << 16;
+
+#define PITH_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 void check_columns(std::size_t cols, std::size_t n_features, const char* what) {
   if (cols != n_features) {
@@ -24,49 +34,81 @@ void check_columns(std::size_t cols, std::size_t n_features, const char* what) {
   }
 }
 
-// Built for AVX-512, AVX2 and baseline x86-64, chosen when the library loads (no -march).
-template <class T>
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) double dot_row(
-    const T* x, const double* w, std::size_t d) {
-  double sum = 0.0;
-#pragma omp simd reduction(+ : sum)
-  for (std::size_t j = 0; j < d; ++j) sum += static_cast<double>(x[j]) * w[j];
-  return sum;
-}
-
-// scores[i * n_rows + r] = X[i] . coef[r] + intercept[r], in double.
+// Calls emit(first_row, rows, scores) for blocks of rows, scores (rows x K) = X coef' + intercept
+// in float64, on up to n_threads threads.
 template <class T, class Emit>
-void for_each_score_row(MatrixView<T> X, const std::vector<double>& coef,
-                        const std::vector<double>& intercept, int n_threads, Emit emit) {
-  const std::size_t d = X.cols;
-  const std::size_t n_rows = intercept.size();
-  const std::size_t work_per_row = std::max<std::size_t>(1, d * n_rows);
-  const int nt = threads_for(n_threads, X.rows * work_per_row, kMinWorkPerThread);
+void for_each_score_block(MatrixView<T> X, const std::vector<double>& coef,
+                          const std::vector<double>& intercept, int n_threads, Emit emit) {
+  detail::use_single_threaded_blas();
+  const std::size_t d = X.cols, K = intercept.size();
+  const std::size_t n_blocks = (X.rows + kBlockRows - 1) / kBlockRows;
+  const int nt =
+      threads_for(n_threads, X.rows * std::max<std::size_t>(1, d * K), kMinWorkPerThread);
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<double> scores(n_rows);
+    std::vector<double> scores(kBlockRows * K);
+    std::vector<double> converted(std::is_same_v<T, double> ? 0 : kBlockRows * d);
 #pragma omp for schedule(static)
-    for (std::size_t i = 0; i < X.rows; ++i) {
-      const T* x = X.row(i);
-      for (std::size_t r = 0; r < n_rows; ++r) {
-        scores[r] = dot_row(x, coef.data() + r * d, d) + intercept[r];
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+      const std::size_t begin = b * kBlockRows, rows = std::min(kBlockRows, X.rows - begin);
+      const double* block = nullptr;
+      if constexpr (std::is_same_v<T, double>) {
+        block = X.row(begin);
+      } else {
+        const T* src = X.row(begin);
+        for (std::size_t i = 0; i < rows * d; ++i) converted[i] = static_cast<double>(src[i]);
+        block = converted.data();
       }
-      emit(i, scores.data());
+      for (std::size_t i = 0; i < rows; ++i) {
+        std::copy(intercept.begin(), intercept.end(),
+                  scores.begin() + static_cast<std::ptrdiff_t>(i * K));
+      }
+      const int ri = static_cast<int>(rows), di = static_cast<int>(d), ki = static_cast<int>(K);
+      if (K == 1) {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, ri, di, 1.0, block, di, coef.data(), 1, 1.0,
+                    scores.data(), 1);
+      } else {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ri, ki, di, 1.0, block, di,
+                    coef.data(), di, 1.0, scores.data(), ki);
+      }
+      emit(begin, rows, scores.data());
     }
   }
 }
 
-// In-place softmax with the max subtracted, as scikit-learn's (scipy.special.softmax).
-void softmax(double* z, std::size_t n) {
-  const double top = *std::max_element(z, z + n);
-  double sum = 0.0;
-  for (std::size_t c = 0; c < n; ++c) sum += (z[c] = std::exp(z[c] - top));
-  for (std::size_t c = 0; c < n; ++c) z[c] /= sum;
+template <class T>
+PITH_CLONES void round_to(const double* from, std::size_t n, T* to) {
+#pragma omp simd
+  for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<T>(from[i]);
 }
 
-double sigmoid(double z) {
-  // scipy.special.expit: exact formula on both sides, no overflow.
-  return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
+// Two classes: P(class 1) = sigmoid(z), written as (1 - p, p), as scikit-learn's expit.
+template <class T>
+PITH_CLONES void binary_proba(const double* z, std::size_t rows, T* out) {
+#pragma omp simd
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double e = detail::exp_nonpositive(-std::abs(z[i]));
+    const double p = (z[i] >= 0 ? 1.0 : e) / (1.0 + e);
+    out[2 * i] = static_cast<T>(1.0 - p);
+    out[2 * i + 1] = static_cast<T>(p);
+  }
+}
+
+// Softmax of every row (max subtracted, as scipy's), in place.
+PITH_CLONES void softmax_rows(double* z, std::size_t rows, std::size_t K) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    double* row = z + i * K;
+    const double top = *std::max_element(row, row + K);
+    for (std::size_t k = 0; k < K; ++k) row[k] -= top;
+  }
+#pragma omp simd
+  for (std::size_t i = 0; i < rows * K; ++i) z[i] = detail::exp_nonpositive(z[i]);
+  for (std::size_t i = 0; i < rows; ++i) {
+    double* row = z + i * K;
+    double sum = 0.0;
+    for (std::size_t k = 0; k < K; ++k) sum += row[k];
+    for (std::size_t k = 0; k < K; ++k) row[k] /= sum;
+  }
 }
 
 }  // namespace
@@ -75,20 +117,22 @@ template <class T>
 void linear_regression_predict(const LinearRegressionModel& model, MatrixView<T> X, T* out,
                                int n_threads) {
   check_columns(X.cols, model.n_features, "predict");
-  const std::size_t k = model.n_targets;
-  for_each_score_row(X, model.coef, model.intercept, n_threads, [&](std::size_t i, double* s) {
-    for (std::size_t t = 0; t < k; ++t) out[i * k + t] = static_cast<T>(s[t]);
-  });
+  const std::size_t K = model.n_targets;
+  for_each_score_block(X, model.coef, model.intercept, n_threads,
+                       [&](std::size_t begin, std::size_t rows, double* z) {
+                         round_to(z, rows * K, out + begin * K);
+                       });
 }
 
 template <class T>
 void logistic_decision_function(const LogisticRegressionModel& model, MatrixView<T> X, T* out,
                                 int n_threads) {
   check_columns(X.cols, model.n_features, "decision_function");
-  const std::size_t k = model.n_rows();
-  for_each_score_row(X, model.coef, model.intercept, n_threads, [&](std::size_t i, double* s) {
-    for (std::size_t r = 0; r < k; ++r) out[i * k + r] = static_cast<T>(s[r]);
-  });
+  const std::size_t K = model.n_rows();
+  for_each_score_block(X, model.coef, model.intercept, n_threads,
+                       [&](std::size_t begin, std::size_t rows, double* z) {
+                         round_to(z, rows * K, out + begin * K);
+                       });
 }
 
 template <class T>
@@ -96,29 +140,30 @@ void logistic_predict_proba(const LogisticRegressionModel& model, MatrixView<T> 
                             int n_threads) {
   check_columns(X.cols, model.n_features, "predict_proba");
   const std::size_t n_classes = model.n_classes();
-  for_each_score_row(X, model.coef, model.intercept, n_threads, [&](std::size_t i, double* s) {
-    T* row = out + i * n_classes;
-    if (n_classes == 2) {
-      const double p = sigmoid(s[0]);
-      row[0] = static_cast<T>(1.0 - p);
-      row[1] = static_cast<T>(p);
-      return;
-    }
-    softmax(s, n_classes);
-    for (std::size_t c = 0; c < n_classes; ++c) row[c] = static_cast<T>(s[c]);
-  });
+  for_each_score_block(X, model.coef, model.intercept, n_threads,
+                       [&](std::size_t begin, std::size_t rows, double* z) {
+                         T* o = out + begin * n_classes;
+                         if (n_classes == 2) return binary_proba(z, rows, o);
+                         softmax_rows(z, rows, n_classes);
+                         round_to(z, rows * n_classes, o);
+                       });
 }
 
 template <class T>
 void logistic_predict(const LogisticRegressionModel& model, MatrixView<T> X, std::int32_t* out,
                       int n_threads) {
   check_columns(X.cols, model.n_features, "predict");
-  const std::size_t k = model.n_rows();
-  for_each_score_row(X, model.coef, model.intercept, n_threads, [&](std::size_t i, double* s) {
-    // scikit-learn: binary -> score > 0; multinomial -> the first largest score.
-    out[i] = k == 1 ? static_cast<std::int32_t>(s[0] > 0)
-                    : static_cast<std::int32_t>(std::max_element(s, s + k) - s);
-  });
+  const std::size_t K = model.n_rows();
+  for_each_score_block(X, model.coef, model.intercept, n_threads,
+                       [&](std::size_t begin, std::size_t rows, double* z) {
+                         // scikit-learn: binary -> score > 0; multinomial -> the first largest.
+                         for (std::size_t i = 0; i < rows; ++i) {
+                           const double* s = z + i * K;
+                           out[begin + i] =
+                               K == 1 ? static_cast<std::int32_t>(s[0] > 0)
+                                      : static_cast<std::int32_t>(std::max_element(s, s + K) - s);
+                         }
+                       });
 }
 
 #define PITH_INSTANTIATE(T)                                                                      \

@@ -40,17 +40,29 @@ def _farthest(block, weights, offset, *, centers, m):
     return [(dist[i], offset + i, block[i].astype(np.float64), w[i], labels[i]) for i in order]
 
 
-def _sample_candidates(block, weights, seed, *, centers, factor, cost):
-    """k-means|| oversampling: each row independently with probability factor * w d^2 / cost."""
-    if block.shape[0] == 0:
-        return np.empty((0, centers.shape[1]))
+def _nearest_d2(block, previous, *, centers):
+    """Squared distance of every row to its closest center, given the previous minimum (or None):
+    each k-means|| round only measures the rows against its new candidates."""
     block = np.ascontiguousarray(block)
-    d2 = _core.kmeans_transform(centers, block, c.worker_threads()).astype(np.float64)
-    d2 = d2.min(axis=1) ** 2
+    if block.shape[0] == 0:
+        return np.empty(0)
+    labels = _core.kmeans_predict(centers, block, c.worker_threads())
+    diff = block.astype(np.float64) - centers[labels]
+    d2 = np.einsum("ij,ij->i", diff, diff)
+    return d2 if previous is None else np.minimum(previous, d2)
+
+
+def _weighted_sum(d2, weights):
+    return float(d2.sum() if weights is None else np.dot(d2, np.asarray(weights, np.float64)))
+
+
+def _sample_candidates(block, d2, weights, seed, *, factor, cost):
+    """k-means||'s oversampling: each row independently with probability factor * w d^2 / cost."""
+    if len(d2) == 0:
+        return np.empty((0, block.shape[1]))
     w = 1.0 if weights is None else np.asarray(weights, dtype=np.float64)
-    p = factor * w * d2 / cost
-    keep = np.random.default_rng(seed).random(len(d2)) < p
-    return block[keep].astype(np.float64)
+    keep = np.random.default_rng(seed).random(len(d2)) < factor * w * d2 / cost
+    return np.asarray(block)[keep].astype(np.float64)
 
 
 def _pick_rows(block, rows):
@@ -74,7 +86,8 @@ class KMeans(LocalKMeans):
     oversampling_factor : float, default=2
         k-means||: expected candidates per round, as a multiple of ``n_clusters``.
     init_max_iter : int or None, default=None
-        k-means|| rounds; None: ``log(initial cost)`` rounds, between 1 and 8.
+        k-means|| rounds; None: ``log(initial cost)`` rounds, between 1 and 5 (Bahmani et al.
+        find 5 rounds of 2k candidates enough).
 
     ``fit`` takes a dask array or dataframe (partitioned by rows; an active dask.distributed
     Client is required) or anything :class:`pith.cluster.KMeans` takes, which it fits locally.
@@ -207,17 +220,24 @@ class KMeans(LocalKMeans):
         first = int(rng.randint(self._n_rows))
         chunk = int(np.searchsorted(np.cumsum(sizes), first, side="right"))
         centers = c.map_gather(_pick_rows, [xb[chunk]], [np.array([first - starts[chunk]])])[0]
-        cost = self._cost(xb, wb, centers)[2]
-        rounds = self.init_max_iter or int(np.clip(np.round(np.log(max(cost, 1.0))), 1, 8))
+        # Every row's squared distance to its nearest candidate stays on the workers, updated
+        # with each round's new candidates only.
+        d2 = c.map_chunks(_nearest_d2, xb, [None] * len(xb), centers=centers)
+        cost = c.map_reduce(_weighted_sum, _sum, d2, wb)
+        rounds = self.init_max_iter or int(np.clip(np.round(np.log(max(cost, 1.0))), 1, 5))
         for _ in range(rounds):
             if cost <= 0:
                 break
             seeds = rng.randint(2**31, size=len(xb))
             new = np.concatenate(c.map_gather(
-                _sample_candidates, xb, wb, [int(s) for s in seeds], centers=centers,
+                _sample_candidates, xb, d2, wb, [int(s) for s in seeds],
                 factor=self.oversampling_factor * k, cost=cost))
+            if len(new) == 0:
+                continue
             centers = np.ascontiguousarray(np.vstack([centers, new]))
-            cost = self._cost(xb, wb, centers)[2]
+            d2 = c.map_chunks(_nearest_d2, xb, d2, centers=np.ascontiguousarray(new))
+            cost = c.map_reduce(_weighted_sum, _sum, d2, wb)
+        del d2
         if len(centers) < k:  # too few distinct candidates: add sampled rows
             extra = self._sample_rows(xb, wb, rng, min(self._n_rows, k))
             centers = np.ascontiguousarray(np.vstack([centers, extra]))
