@@ -8,13 +8,13 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 #include <vector>
 
 #include "blas.h"
 #include "pith/error.h"
 #include "pith/linear.h"
 #include "pith/threading.h"
+#include "row_blocks.h"
 #include "vmath.h"
 
 namespace pith {
@@ -47,18 +47,11 @@ void for_each_score_block(MatrixView<T> X, const std::vector<double>& coef,
 #pragma omp parallel num_threads(nt)
   {
     std::vector<double> scores(kBlockRows * K);
-    std::vector<double> converted(std::is_same_v<T, double> ? 0 : kBlockRows * d);
+    std::vector<double> converted = detail::row_block_buffer<T>(kBlockRows, d);
 #pragma omp for schedule(static)
     for (std::size_t b = 0; b < n_blocks; ++b) {
       const std::size_t begin = b * kBlockRows, rows = std::min(kBlockRows, X.rows - begin);
-      const double* block = nullptr;
-      if constexpr (std::is_same_v<T, double>) {
-        block = X.row(begin);
-      } else {
-        const T* src = X.row(begin);
-        for (std::size_t i = 0; i < rows * d; ++i) converted[i] = static_cast<double>(src[i]);
-        block = converted.data();
-      }
+      const double* block = detail::rows_as_double(X, begin, rows, converted);
       for (std::size_t i = 0; i < rows; ++i) {
         std::copy(intercept.begin(), intercept.end(),
                   scores.begin() + static_cast<std::ptrdiff_t>(i * K));
@@ -111,28 +104,31 @@ PITH_CLONES void softmax_rows(double* z, std::size_t rows, std::size_t K) {
   }
 }
 
+// The scores themselves, rounded to the output's dtype: regression values, decision functions.
+template <class T>
+void write_scores(MatrixView<T> X, const std::vector<double>& coef,
+                  const std::vector<double>& intercept, T* out, int n_threads) {
+  const std::size_t K = intercept.size();
+  for_each_score_block(X, coef, intercept, n_threads,
+                       [&](std::size_t begin, std::size_t rows, double* z) {
+                         round_to(z, rows * K, out + begin * K);
+                       });
+}
+
 }  // namespace
 
 template <class T>
 void linear_regression_predict(const LinearRegressionModel& model, MatrixView<T> X, T* out,
                                int n_threads) {
   check_columns(X.cols, model.n_features, "predict");
-  const std::size_t K = model.n_targets;
-  for_each_score_block(X, model.coef, model.intercept, n_threads,
-                       [&](std::size_t begin, std::size_t rows, double* z) {
-                         round_to(z, rows * K, out + begin * K);
-                       });
+  write_scores(X, model.coef, model.intercept, out, n_threads);
 }
 
 template <class T>
 void logistic_decision_function(const LogisticRegressionModel& model, MatrixView<T> X, T* out,
                                 int n_threads) {
   check_columns(X.cols, model.n_features, "decision_function");
-  const std::size_t K = model.n_rows();
-  for_each_score_block(X, model.coef, model.intercept, n_threads,
-                       [&](std::size_t begin, std::size_t rows, double* z) {
-                         round_to(z, rows * K, out + begin * K);
-                       });
+  write_scores(X, model.coef, model.intercept, out, n_threads);
 }
 
 template <class T>

@@ -19,6 +19,7 @@
 #include "pith/kmeans.h"
 #include "pith/linear.h"
 #include "pith/threading.h"
+#include "row_blocks.h"
 #include "vmath.h"
 
 namespace pith {
@@ -136,19 +137,12 @@ void logistic_loss_gradient(MatrixView<T> X, const std::int32_t* y, const double
     LogisticLossGradient& mine = partial[static_cast<std::size_t>(omp_get_thread_num())];
     mine.gradient.assign(size, 0.0);
     std::vector<double> scores(kBlockRows * K);
-    std::vector<double> converted(std::is_same_v<T, double> ? 0 : kBlockRows * d);
+    std::vector<double> converted = detail::row_block_buffer<T>(kBlockRows, d);
 #pragma omp for schedule(static)
     for (std::size_t b = 0; b < n_blocks; ++b) {
       const std::size_t begin = b * kBlockRows;
       const std::size_t rows = std::min(kBlockRows, X.rows - begin);
-      const double* block = nullptr;
-      if constexpr (std::is_same_v<T, double>) {
-        block = X.row(begin);
-      } else {
-        const T* src = X.row(begin);
-        for (std::size_t i = 0; i < rows * d; ++i) converted[i] = static_cast<double>(src[i]);
-        block = converted.data();
-      }
+      const double* block = detail::rows_as_double(X, begin, rows, converted);
       const double* weights = sample_weight != nullptr ? sample_weight + begin : nullptr;
       mine.loss += K == 1 ? binary_block(block, rows, d, W, y + begin, weights, scores.data(),
                                          mine.gradient.data())
