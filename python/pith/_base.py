@@ -21,7 +21,39 @@ FLOAT_DTYPES = [np.float64, np.float32]
 INPUT_KEYS = ("n_features", "dtype", "feature_names")
 
 
-class NativeModelMixin(WasmMixin):
+class ModelFileMixin(WasmMixin):
+    """``save``, ``to_bytes`` (and ``to_wasm``) for every estimator with a ``_model_dict``."""
+
+    def save(self, path):
+        """Write the fitted model to a .pith file, atomically.
+
+        The file is read back by :func:`pith.load` and by pith's CLI, server and compiler.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination; an existing file is replaced only once the new one is complete.
+
+        Raises
+        ------
+        OSError
+            The file cannot be written (the previous file, if any, is left untouched).
+        """
+        check_is_fitted(self)
+        _core.save_model(os.fspath(path), self._model_dict())
+
+    def to_bytes(self):
+        """The contents of the .pith file :meth:`save` would write (see :func:`pith.loads`).
+
+        Returns
+        -------
+        data : bytes
+        """
+        check_is_fitted(self)
+        return _core.model_to_bytes(self._model_dict())
+
+
+class NativeModelMixin(ModelFileMixin):
     """save / to_bytes / native prediction for an estimator that defines `_to_model_dict`.
 
     `_to_model_dict` returns the estimator's fields; this mixin adds the input schema from the
@@ -75,33 +107,6 @@ class NativeModelMixin(WasmMixin):
         matter to the numbers (a classifier's labels)."""
         return self._model_dict()
 
-    def save(self, path):
-        """Write the fitted model to a .pith file, atomically.
-
-        The file is read back by :func:`pith.load` and by pith's CLI, server and compiler.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Destination; an existing file is replaced only once the new one is complete.
-
-        Raises
-        ------
-        OSError
-            The file cannot be written (the previous file, if any, is left untouched).
-        """
-        check_is_fitted(self)
-        _core.save_model(os.fspath(path), self._model_dict())
-
-    def to_bytes(self):
-        """The contents of the .pith file :meth:`save` would write (see :func:`pith.loads`).
-
-        Returns
-        -------
-        data : bytes
-        """
-        check_is_fitted(self)
-        return _core.model_to_bytes(self._model_dict())
 
 
 def restore_input(estimator, model):

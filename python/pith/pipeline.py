@@ -6,18 +6,15 @@ the core). `save` / `to_bytes` write the whole chain as one model of kind "pipel
 KMeans) followed by any pith estimator. "passthrough" steps are left out of the file.
 """
 
-import os
 
 from sklearn.pipeline import Pipeline as _SklearnPipeline
 from sklearn.pipeline import _name_estimators
 from sklearn.utils.validation import check_is_fitted
 
-from pith import _core
-from pith._base import INPUT_KEYS
-from pith._wasm import WasmMixin
+from pith._base import INPUT_KEYS, ModelFileMixin
 
 
-class Pipeline(WasmMixin, _SklearnPipeline):
+class Pipeline(ModelFileMixin, _SklearnPipeline):
     """A chain of transformers ending in an estimator; :class:`sklearn.pipeline.Pipeline` plus
     :meth:`save` and :meth:`to_bytes`.
 
@@ -32,32 +29,6 @@ class Pipeline(WasmMixin, _SklearnPipeline):
     >>> model = make_pipeline(StandardScaler(), LogisticRegression())  # doctest: +SKIP
     >>> model.fit(X, y).save("model.pith")                              # doctest: +SKIP
     """
-
-    def save(self, path):
-        """Write the fitted pipeline to one .pith file (kind "pipeline"), atomically.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Destination; an existing file is replaced only once the new one is complete.
-
-        Raises
-        ------
-        TypeError
-            A step is not a pith estimator.
-        ValueError
-            The chain cannot be saved (e.g. a step that is not a transformer before the last).
-        """
-        _core.save_model(os.fspath(path), self._model_dict())
-
-    def to_bytes(self):
-        """The contents of the .pith file :meth:`save` would write (see :func:`pith.loads`).
-
-        Returns
-        -------
-        data : bytes
-        """
-        return _core.model_to_bytes(self._model_dict())
 
     def _model_dict(self):
         check_is_fitted(self)

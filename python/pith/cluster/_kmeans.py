@@ -4,7 +4,6 @@ Input is validated and converted here, the way scikit-learn does it; `pith._core
 C-contiguous float32/float64 arrays and does the numerical work without copying them.
 """
 
-import os
 import warnings
 from numbers import Integral, Real
 
@@ -26,13 +25,13 @@ from sklearn.utils.validation import (
 )
 
 from pith import _core
-from pith._wasm import WasmMixin
+from pith._base import ModelFileMixin
 
 _DTYPES = [np.float64, np.float32]
 
 
 class KMeans(
-    WasmMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
+    ModelFileMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator
 ):
     """K-Means clustering (Lloyd), a drop-in for :class:`sklearn.cluster.KMeans`.
 
@@ -372,35 +371,8 @@ class KMeans(
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return -_core.kmeans_inertia(self._centers(), X, sample_weight, self._n_threads())
 
-    def save(self, path):
-        """Write the fitted model to a .pith file, atomically.
-
-        The file holds the centers, ``inertia_``, ``n_iter_``, the number, dtype and (if known)
-        names of the features. It is read back by :func:`pith.load` and by pith's CLI, server
-        and compiler.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Destination; an existing file is replaced only once the new one is complete.
-
-        Raises
-        ------
-        OSError
-            The file cannot be written (the previous file, if any, is left untouched).
-        """
-        check_is_fitted(self)
-        _core.save_model(os.fspath(path), self._to_model_dict())
-
-    def to_bytes(self):
-        """The contents of the .pith file :meth:`save` would write (see :func:`pith.loads`).
-
-        Returns
-        -------
-        data : bytes
-        """
-        check_is_fitted(self)
-        return _core.model_to_bytes(self._to_model_dict())
+    def _model_dict(self):  # what save/to_bytes write (ModelFileMixin)
+        return self._to_model_dict()
 
     def _to_model_dict(self):
         names = getattr(self, "feature_names_in_", None)
