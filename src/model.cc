@@ -157,35 +157,38 @@ void validate_estimator(const LinearRegressionModel& m, std::size_t n_features) 
   }
 }
 
-void validate_classes(const ClassLabels& classes) {
+}  // namespace
+
+void validate_classes(const ClassLabels& classes, const char* field) {
+  const std::string where = field;
   const std::size_t n = class_count(classes);
-  if (n < 2) fail("logistic_regression.classes: expected >= 2 classes, found " + std::to_string(n));
+  if (n < 2) fail(where + ": expected >= 2 classes, found " + std::to_string(n));
   if (const auto* labels = std::get_if<std::vector<std::string>>(&classes)) {
     for (std::size_t i = 0; i < labels->size(); ++i) {
       if (!is_valid_utf8((*labels)[i])) {
-        fail("logistic_regression.classes[" + std::to_string(i) +
-             "]: expected UTF-8 text, found invalid bytes");
+        fail(where + "[" + std::to_string(i) + "]: expected UTF-8 text, found invalid bytes");
       }
       if (i > 0 && !((*labels)[i - 1] < (*labels)[i])) {
-        fail("logistic_regression.classes: expected sorted, unique labels; \"" + (*labels)[i] +
-             "\" at " + std::to_string(i) + " is not greater than the one before");
+        fail(where + ": expected sorted, unique labels; \"" + (*labels)[i] + "\" at " +
+             std::to_string(i) + " is not greater than the one before");
       }
     }
   } else {
     const auto& ints = std::get<std::vector<std::int64_t>>(classes);
     for (std::size_t i = 1; i < ints.size(); ++i) {
       if (!(ints[i - 1] < ints[i])) {
-        fail("logistic_regression.classes: expected sorted, unique labels; " +
-             std::to_string(ints[i]) + " at " + std::to_string(i) +
-             " is not greater than the one before");
+        fail(where + ": expected sorted, unique labels; " + std::to_string(ints[i]) + " at " +
+             std::to_string(i) + " is not greater than the one before");
       }
     }
   }
 }
 
+namespace {
+
 void validate_estimator(const LogisticRegressionModel& m, std::size_t n_features) {
   check_features(m.n_features, n_features, "logistic_regression.n_features");
-  validate_classes(m.classes);
+  validate_classes(m.classes, "logistic_regression.classes");
   const std::size_t rows = m.n_rows();
   const std::size_t n = checked_product(rows, m.n_features, "logistic_regression.coef");
   check_values(m.coef, n, "logistic_regression.coef",
@@ -227,6 +230,12 @@ const char* kind_name(const LogisticRegressionModel&) { return "logistic_regress
 const char* kind_name(const StandardScalerModel&) { return "standard_scaler"; }
 const char* kind_name(const MinMaxScalerModel&) { return "min_max_scaler"; }
 const char* kind_name(const PipelineModel&) { return "pipeline"; }
+const char* kind_name(const TreeEnsembleModel&) { return "tree_ensemble"; }
+
+void validate_estimator(const TreeEnsembleModel& m, std::size_t n_features) {
+  check_features(m.n_features, n_features, "tree_ensemble.n_features");
+  validate_tree_ensemble(m);
+}
 
 void validate_estimator(const KMeansModel& kmeans, std::size_t n_features) {
   InputSchema input;
@@ -274,6 +283,7 @@ std::optional<std::size_t> transform_width(const StepEstimator& estimator) {
     std::optional<std::size_t> operator()(const LogisticRegressionModel&) const {
       return std::nullopt;
     }
+    std::optional<std::size_t> operator()(const TreeEnsembleModel&) const { return std::nullopt; }
   } visitor;
   return std::visit(visitor, estimator);
 }

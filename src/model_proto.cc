@@ -108,9 +108,11 @@ void write(const LinearRegressionModel& m, pb::LinearRegression& out) {
   out.set_rank(m.rank);
 }
 
-ClassLabels read(const pb::ClassLabels& in) {
+}  // namespace
+
+ClassLabels read_class_labels(const pb::ClassLabels& in, const char* field) {
   if (in.int_labels_size() > 0 && in.string_labels_size() > 0) {
-    fail_format("logistic_regression.classes: expected integer or string labels, found both");
+    fail_format(std::string(field) + ": expected integer or string labels, found both");
   }
   if (in.string_labels_size() > 0) {
     return std::vector<std::string>(in.string_labels().begin(), in.string_labels().end());
@@ -118,7 +120,7 @@ ClassLabels read(const pb::ClassLabels& in) {
   return std::vector<std::int64_t>(in.int_labels().begin(), in.int_labels().end());
 }
 
-void write(const ClassLabels& classes, pb::ClassLabels& out) {
+void write_class_labels(const ClassLabels& classes, pb::ClassLabels& out) {
   if (const auto* ints = std::get_if<std::vector<std::int64_t>>(&classes)) {
     out.mutable_int_labels()->Add(ints->begin(), ints->end());
   } else {
@@ -128,10 +130,12 @@ void write(const ClassLabels& classes, pb::ClassLabels& out) {
   }
 }
 
+namespace {
+
 LogisticRegressionModel read(const pb::LogisticRegression& in) {
   LogisticRegressionModel m;
   m.n_features = to_size(in.n_features(), "logistic_regression.n_features");
-  m.classes = read(in.classes());
+  m.classes = read_class_labels(in.classes(), "logistic_regression.classes");
   m.coef = to_vector(in.coef());
   m.intercept = to_vector(in.intercept());
   m.C = in.c();
@@ -141,7 +145,7 @@ LogisticRegressionModel read(const pb::LogisticRegression& in) {
 
 void write(const LogisticRegressionModel& m, pb::LogisticRegression& out) {
   out.set_n_features(m.n_features);
-  write(m.classes, *out.mutable_classes());
+  write_class_labels(m.classes, *out.mutable_classes());
   out.mutable_coef()->Add(m.coef.begin(), m.coef.end());
   out.mutable_intercept()->Add(m.intercept.begin(), m.intercept.end());
   out.set_c(m.C);
@@ -215,6 +219,8 @@ StepEstimator read_step_estimator(const Message& in, const std::string& where) {
       return read(in.standard_scaler());
     case Message::kMinMaxScaler:
       return read(in.min_max_scaler());
+    case Message::kTreeEnsemble:
+      return read_tree_ensemble(in.tree_ensemble());
     default:
       fail_unknown_estimator(in, where);
   }
@@ -231,6 +237,9 @@ void write_step_estimator(const StepEstimator& estimator, Message& out) {
     }
     void operator()(const StandardScalerModel& m) { write(m, *out.mutable_standard_scaler()); }
     void operator()(const MinMaxScalerModel& m) { write(m, *out.mutable_min_max_scaler()); }
+    void operator()(const TreeEnsembleModel& m) {
+      write_tree_ensemble(m, *out.mutable_tree_ensemble());
+    }
   } visitor{out};
   std::visit(visitor, estimator);
 }

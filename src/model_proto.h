@@ -11,4 +11,12 @@ namespace pith::detail {
 Model from_message(const ::pith::format::v1::Model& message);
 ::pith::format::v1::Model to_message(const Model& model);
 
+// Class labels; `field` names them in errors.
+ClassLabels read_class_labels(const ::pith::format::v1::ClassLabels& in, const char* field);
+void write_class_labels(const ClassLabels& classes, ::pith::format::v1::ClassLabels& out);
+
+// Tree ensembles (src/trees/tree_proto.cc).
+TreeEnsembleModel read_tree_ensemble(const ::pith::format::v1::TreeEnsemble& in);
+void write_tree_ensemble(const TreeEnsembleModel& m, ::pith::format::v1::TreeEnsemble& out);
+
 }  // namespace pith::detail

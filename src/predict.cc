@@ -2,6 +2,7 @@
 // through a pipeline's transformers when the model is one.
 #include "pith/predict.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <variant>
@@ -34,6 +35,16 @@ std::vector<OutputSpec> outputs_of(const StandardScalerModel& m) {
 }
 std::vector<OutputSpec> outputs_of(const MinMaxScalerModel& m) {
   return {real_output("transform", m.n_features)};
+}
+
+std::vector<OutputSpec> outputs_of(const TreeEnsembleModel& m) {
+  if (!m.is_classifier()) return {real_output("predict", m.n_outputs)};
+  std::vector<OutputSpec> outputs{index_output(true), real_output("predict_proba", m.n_classes())};
+  // Forests average probabilities: they have no decision function (as in scikit-learn).
+  if (m.transform != TreeTransform::kAverage && m.transform != TreeTransform::kIdentity) {
+    outputs.push_back(real_output("decision_function", m.n_outputs));
+  }
+  return outputs;
 }
 
 std::vector<OutputSpec> outputs_of(const StepEstimator& step) {
@@ -84,6 +95,16 @@ struct StepRunner {
     if (output == "transform") return min_max_scaler_transform(m, X, values, n_threads);
     unknown("min_max_scaler");
   }
+  void operator()(const TreeEnsembleModel& m) const {
+    if (output == "predict" && m.is_classifier()) {
+      return tree_ensemble_predict_classes(m, X, indices, n_threads);
+    }
+    if (output == "predict" || output == "predict_proba") {
+      return tree_ensemble_predict_values(m, X, values, n_threads);
+    }
+    if (output == "decision_function") return tree_ensemble_raw_scores(m, X, values, n_threads);
+    unknown("tree_ensemble");
+  }
 };
 
 template <class T>
@@ -105,14 +126,49 @@ const OutputSpec* find_output(const std::vector<OutputSpec>& outputs, std::strin
   return nullptr;
 }
 
-const ClassLabels* model_classes(const Model& model) {
-  const LogisticRegressionModel* classifier = nullptr;
-  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
-    classifier = std::get_if<LogisticRegressionModel>(&pipeline->steps.back().estimator);
-  } else {
-    classifier = std::get_if<LogisticRegressionModel>(&model.estimator);
+namespace {
+
+const ClassLabels* classes_of(const StepEstimator& step) {
+  if (const auto* logistic = std::get_if<LogisticRegressionModel>(&step)) {
+    return &logistic->classes;
   }
-  return classifier != nullptr ? &classifier->classes : nullptr;
+  if (const auto* trees = std::get_if<TreeEnsembleModel>(&step)) {
+    return trees->is_classifier() ? &trees->classes : nullptr;
+  }
+  return nullptr;
+}
+
+// Scalers pass NaN through (as scikit-learn's) and trees route it; the other kinds need values.
+bool step_accepts_missing(const StepEstimator& step) {
+  return std::holds_alternative<TreeEnsembleModel>(step) ||
+         std::holds_alternative<StandardScalerModel>(step) ||
+         std::holds_alternative<MinMaxScalerModel>(step);
+}
+
+}  // namespace
+
+const ClassLabels* model_classes(const Model& model) {
+  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
+    return classes_of(pipeline->steps.back().estimator);
+  }
+  if (const auto* logistic = std::get_if<LogisticRegressionModel>(&model.estimator)) {
+    return &logistic->classes;
+  }
+  if (const auto* trees = std::get_if<TreeEnsembleModel>(&model.estimator)) {
+    return trees->is_classifier() ? &trees->classes : nullptr;
+  }
+  return nullptr;
+}
+
+bool accepts_missing(const Model& model) {
+  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
+    return std::all_of(
+        pipeline->steps.begin(), pipeline->steps.end(),
+        [](const PipelineStep& step) { return step_accepts_missing(step.estimator); });
+  }
+  return std::holds_alternative<TreeEnsembleModel>(model.estimator) ||
+         std::holds_alternative<StandardScalerModel>(model.estimator) ||
+         std::holds_alternative<MinMaxScalerModel>(model.estimator);
 }
 
 template <class T>

@@ -78,6 +78,30 @@ std::vector<Param> params_of(const MinMaxScalerModel& m) {
           {"scale", vector(m.scale)},          {"min", vector(m.min)}};
 }
 
+std::vector<Param> params_of(const TreeEnsembleModel& m) {
+  const TreeEnsembleStats stats = tree_ensemble_stats(m);
+  std::vector<Param> params{{"n_features", count(m.n_features)},
+                            {"task", std::string(m.is_classifier() ? "classifier" : "regressor")}};
+  if (m.is_classifier()) {
+    params.push_back({"n_classes", count(m.n_classes())});
+    params.push_back({"classes", class_names(m.classes)});
+  }
+  params.push_back({"n_trees", count(m.n_trees())});
+  params.push_back({"n_nodes", count(m.n_nodes())});
+  params.push_back({"n_leaves", count(stats.n_leaves)});
+  params.push_back({"max_depth", count(stats.max_depth)});
+  params.push_back({"categorical_splits", count(stats.n_categorical_splits)});
+  params.push_back({"n_outputs", count(m.n_outputs)});
+  params.push_back({"leaf_width", count(m.leaf_width)});
+  params.push_back({"split", std::string("x ") + to_string(m.comparison) + " threshold, x as " +
+                                 to_string(m.feature_precision)});
+  params.push_back({"score_precision", std::string(to_string(m.score_precision))});
+  params.push_back({"transform", std::string(to_string(m.transform))});
+  if (m.transform == TreeTransform::kSigmoid) params.push_back({"sigmoid_alpha", m.sigmoid_alpha});
+  params.push_back({"base_score", vector(m.base_score)});
+  return params;
+}
+
 std::string scalar_text(const Param& p) {
   struct {
     std::string operator()(std::int64_t v) const { return std::to_string(v); }

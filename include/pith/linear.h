@@ -43,6 +43,9 @@ void linear_regression_predict(const LinearRegressionModel& model, MatrixView<T>
 // Class labels of a classifier, in the order of its classes (scikit-learn's classes_, sorted).
 using ClassLabels = std::variant<std::vector<std::int64_t>, std::vector<std::string>>;
 std::size_t class_count(const ClassLabels& classes);
+// At least two labels, sorted and unique, strings valid UTF-8; throws Error(kFormat) naming
+// `field` otherwise.
+void validate_classes(const ClassLabels& classes, const char* field);
 
 // Logistic regression. Binary: one coefficient row, P(classes[1]) = sigmoid(x.coef + b).
 // Multinomial (n_classes > 2): one row per class, P = softmax(X coef^T + intercept).

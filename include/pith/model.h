@@ -11,6 +11,7 @@
 #include "pith/linear.h"
 #include "pith/matrix.h"
 #include "pith/preprocessing.h"
+#include "pith/trees.h"
 
 namespace pith {
 
@@ -24,7 +25,7 @@ struct InputSchema {
 
 // One step of a pipeline: any estimator kind but a pipeline. Every step but the last transforms.
 using StepEstimator = std::variant<KMeansModel, LinearRegressionModel, LogisticRegressionModel,
-                                   StandardScalerModel, MinMaxScalerModel>;
+                                   StandardScalerModel, MinMaxScalerModel, TreeEnsembleModel>;
 
 struct PipelineStep {
   std::string name;  // scikit-learn's step name, e.g. "standardscaler"; informative
@@ -38,8 +39,9 @@ struct PipelineModel {
 };
 
 // Every estimator kind the format can hold. New kinds are appended (never reordered).
-using Estimator = std::variant<KMeansModel, LinearRegressionModel, LogisticRegressionModel,
-                               StandardScalerModel, MinMaxScalerModel, PipelineModel>;
+using Estimator =
+    std::variant<KMeansModel, LinearRegressionModel, LogisticRegressionModel, StandardScalerModel,
+                 MinMaxScalerModel, PipelineModel, TreeEnsembleModel>;
 
 struct Model {
   InputSchema input;
@@ -48,7 +50,8 @@ struct Model {
 };
 
 // Short, stable kind name used in files' metadata, the CLI and errors: "kmeans",
-// "linear_regression", "logistic_regression", "standard_scaler", "min_max_scaler", "pipeline".
+// "linear_regression", "logistic_regression", "standard_scaler", "min_max_scaler", "pipeline",
+// "tree_ensemble".
 const char* estimator_kind(const Estimator& estimator);
 const char* estimator_kind(const StepEstimator& estimator);
 

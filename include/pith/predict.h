@@ -35,6 +35,11 @@ const OutputSpec* find_output(const std::vector<OutputSpec>& outputs, std::strin
 // The class labels of a classifier (the final step of a pipeline), or nullptr.
 const ClassLabels* model_classes(const Model& model);
 
+// Whether the model takes NaN as input: tree ensembles route it as a missing value, and scalers
+// pass it through (a pipeline: if all its steps do). Other kinds need finite values, which
+// callers check before predict().
+bool accepts_missing(const Model& model);
+
 // Computes `output` for every row of X (X.cols == model.input.n_features; the caller checks
 // values are finite if it must). Writes X.rows * width values to `indices` (kIndex) or to
 // `values` (kReal), whichever the spec names; the other may be null. Throws

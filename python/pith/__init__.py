@@ -22,7 +22,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 from pith._core import ModelFormatError, __version__  # noqa: E402
 from pith._model_io import ModelFormatWarning, load, loads  # noqa: E402
-from pith import cluster, linear_model, pipeline, preprocessing  # noqa: E402
+from pith import cluster, ensemble, linear_model, pipeline, preprocessing  # noqa: E402
 from pith._convert import from_sklearn  # noqa: E402
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "ModelFormatWarning",
     "__version__",
     "cluster",
+    "ensemble",
     "from_sklearn",
     "linear_model",
     "load",

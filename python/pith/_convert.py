@@ -51,7 +51,9 @@ def from_sklearn(estimator):
 
 
 def _convert(estimator, where):
-    from sklearn import cluster, linear_model, pipeline, preprocessing
+    from sklearn import cluster, ensemble, linear_model, pipeline, preprocessing, tree
+
+    from pith import _convert_trees as trees
 
     if isinstance(estimator, str) and estimator == "passthrough" or estimator is None:
         return estimator
@@ -63,6 +65,14 @@ def _convert(estimator, where):
         preprocessing.StandardScaler: _standard_scaler,
         preprocessing.MinMaxScaler: _min_max_scaler,
         pipeline.Pipeline: _pipeline,
+        tree.DecisionTreeClassifier: trees.decision_tree,
+        tree.DecisionTreeRegressor: trees.decision_tree,
+        tree.ExtraTreeClassifier: trees.decision_tree,
+        tree.ExtraTreeRegressor: trees.decision_tree,
+        ensemble.RandomForestClassifier: trees.forest,
+        ensemble.RandomForestRegressor: trees.forest,
+        ensemble.ExtraTreesClassifier: trees.forest,
+        ensemble.ExtraTreesRegressor: trees.forest,
     }
     converter = converters.get(type(estimator))  # exact types: subclasses may predict otherwise
     if converter is None:

@@ -5,6 +5,7 @@ import warnings
 
 from pith import _core
 from pith.cluster import KMeans
+from pith.ensemble._trees import _TreeEnsemble
 from pith.linear_model import LinearRegression, LogisticRegression, Ridge
 from pith.pipeline import Pipeline
 from pith.preprocessing import MinMaxScaler, StandardScaler
@@ -23,6 +24,7 @@ _ESTIMATORS = {
     "logistic_regression": LogisticRegression._from_model_dict,
     "standard_scaler": StandardScaler._from_model_dict,
     "min_max_scaler": MinMaxScaler._from_model_dict,
+    "tree_ensemble": _TreeEnsemble._from_model_dict,
 }
 
 

@@ -17,6 +17,7 @@
 
 #include "pith/error.h"
 #include "pith/matrix.h"
+#include "pith/trees.h"
 
 namespace pith::python {
 
@@ -59,6 +60,10 @@ inline const T* weights_or_null(const nb::object& sample_weight, std::size_t row
   }
   return w.data();  // kept alive by the caller's reference to sample_weight
 }
+
+// Tree ensembles as model dicts (tree_dict.cc); n_features is the width of the tree's input.
+pith::TreeEnsembleModel tree_ensemble_from_dict(const nb::dict& d, std::size_t n_features);
+void tree_ensemble_to_dict(pith::TreeEnsembleModel&& m, nb::dict& d);
 
 // One registration function per binding file, called from NB_MODULE in core.cc.
 void bind_kmeans(nb::module_& m);

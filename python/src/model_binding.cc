@@ -142,7 +142,7 @@ StepEstimator step_from_dict(const nb::dict& d, std::size_t n_features) {
     m.clip = required<bool>(d, "clip");
     return m;
   }
-  (void)n_features;
+  if (kind == "tree_ensemble") return tree_ensemble_from_dict(d, n_features);
   throw Error(ErrorCode::kUnsupported, "unknown estimator kind '" + kind + "'");
 }
 
@@ -155,11 +155,13 @@ Model model_from_dict(const nb::dict& d) {
   }
   if (required<std::string>(d, "kind") == "pipeline") {
     PipelineModel pipeline;
+    std::size_t width = model.input.n_features;  // the input width of the next step
     for (nb::handle item : required<nb::list>(d, "steps")) {
       nb::dict step;
       if (!nb::try_cast(item, step)) throw nb::type_error("pipeline steps must be dicts");
-      pipeline.steps.push_back(PipelineStep{required<std::string>(step, "name"),
-                                            step_from_dict(step, model.input.n_features)});
+      pipeline.steps.push_back(
+          PipelineStep{required<std::string>(step, "name"), step_from_dict(step, width)});
+      if (const auto out = transform_width(pipeline.steps.back().estimator)) width = *out;
     }
     model.estimator = std::move(pipeline);
   } else {
@@ -213,6 +215,7 @@ void fill(MinMaxScalerModel&& m, nb::dict& d) {
   d["range_max"] = m.range_max;
   d["clip"] = m.clip;
 }
+void fill(TreeEnsembleModel&& m, nb::dict& d) { tree_ensemble_to_dict(std::move(m), d); }
 void fill(PipelineModel&& m, nb::dict& d) {
   nb::list steps;
   for (PipelineStep& step : m.steps) {

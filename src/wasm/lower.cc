@@ -78,6 +78,11 @@ std::vector<Routine> lower_step(const MinMaxScalerModel& m) {
   return {routine("transform", d, std::move(ops))};
 }
 
+std::vector<Routine> lower_step(const TreeEnsembleModel&) {
+  throw Error(ErrorCode::kUnsupported,
+              "tree ensembles cannot be compiled to WebAssembly by this pith version yet");
+}
+
 std::vector<Routine> lower_any_step(const StepEstimator& step) {
   return std::visit([](const auto& m) { return lower_step(m); }, step);
 }

@@ -396,7 +396,7 @@ std::vector<BadCase> bad_cases() {
        F, "input.feature_names[1]: duplicate name \"x\""},
       {"EmptyName", from_spec([](Spec& s) { s.names[0] = ""; }), F, "non-empty"},
       {"Major2", make_file(payload, [&](Header& h) { h.major = 2; }), V,
-       "written by format 2.1, this pith"},
+       "written by format 2.2, this pith"},
       {"Major0", make_file(payload, [&](Header& h) { h.major = 0; }), V, "reads 1.x"},
       {"Major65535",
        make_file(payload,

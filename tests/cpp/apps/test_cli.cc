@@ -41,7 +41,7 @@ TEST_F(CliTest, GlobalHelpListsSubcommands) {
 TEST_F(CliTest, Version) {
   const RunResult r = run({"--version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, "pith 0.1.0 (model format 1.1)\n");
+  EXPECT_EQ(r.out, "pith 0.1.0 (model format 1.2)\n");
 }
 
 TEST_F(CliTest, NoArgumentsIsAUsageError) {
@@ -69,7 +69,7 @@ TEST_F(CliTest, InfoText) {
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out, "path:            " + path("named.pith") +
                        "\n"
-                       "format version:  1.1\n"
+                       "format version:  1.2\n"
                        "producer:        pith-test\n"
                        "estimator:       kmeans\n"
                        "input:           2 features, float64\n"
@@ -89,7 +89,7 @@ TEST_F(CliTest, InfoJson) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(JsonChecker(r.out).valid()) << r.out;
   for (const char* expected :
-       {"\"format_version\":\"1.1\"", "\"producer\":\"pith-test\"", "\"estimator\":\"kmeans\"",
+       {"\"format_version\":\"1.2\"", "\"producer\":\"pith-test\"", "\"estimator\":\"kmeans\"",
         "\"input\":{\"n_features\":2,\"dtype\":\"float64\",\"feature_names\":[\"x\",\"y\"]}",
         "\"n_clusters\":3", "\"inertia\":1.5", "\"n_iter\":4", "\"centers\":[[0,0],[10,0],[0,10]]",
         "\"centers_truncated\":false"}) {
@@ -376,7 +376,7 @@ INSTANTIATE_TEST_SUITE_P(
         predict_csv("CorruptModel", "corrupt.pith", "1,2\n",
                     "corrupt.pith': not a pith model file"),
         predict_csv("TruncatedModel", "truncated.pith", "1,2\n", "truncated"),
-        predict_csv("NewerMajorModel", "v2.pith", "1,2\n", "written by format 2.1"),
+        predict_csv("NewerMajorModel", "v2.pith", "1,2\n", "written by format 2.2"),
         command("CsvGivenAsModel", {"predict", "@/data.csv", "@/data.csv", "-o", "@/out.txt"}, 1,
                 "data.csv': not a pith model file"),
         command("InfoEndlessModel", {"info", "/dev/zero"}, 1,
