@@ -17,6 +17,7 @@
 
 #include "pith/error.h"
 #include "pith/matrix.h"
+#include "pith/model.h"
 #include "pith/trees.h"
 
 namespace pith::python {
@@ -60,6 +61,10 @@ inline const T* weights_or_null(const nb::object& sample_weight, std::size_t row
   }
   return w.data();  // kept alive by the caller's reference to sample_weight
 }
+
+// pith::Model <-> model dict (model_binding.cc); model_from_dict validates.
+pith::Model model_from_dict(const nb::dict& d);
+nb::dict model_to_dict(pith::Model&& model, const std::vector<std::string>& warnings);
 
 // Tree ensembles as model dicts (tree_dict.cc); n_features is the width of the tree's input.
 pith::TreeEnsembleModel tree_ensemble_from_dict(const nb::dict& d, std::size_t n_features);

@@ -146,6 +146,8 @@ StepEstimator step_from_dict(const nb::dict& d, std::size_t n_features) {
   throw Error(ErrorCode::kUnsupported, "unknown estimator kind '" + kind + "'");
 }
 
+}  // namespace
+
 Model model_from_dict(const nb::dict& d) {
   Model model;
   model.input.n_features = required<std::size_t>(d, "n_features");
@@ -171,6 +173,8 @@ Model model_from_dict(const nb::dict& d) {
   validate_model(model);
   return model;
 }
+
+namespace {
 
 // ---- estimator -> dict.
 
@@ -228,6 +232,8 @@ void fill(PipelineModel&& m, nb::dict& d) {
   d["steps"] = steps;
 }
 
+}  // namespace
+
 nb::dict model_to_dict(Model&& model, const std::vector<std::string>& warnings) {
   nb::dict d;
   d["kind"] = estimator_kind(model.estimator);
@@ -239,6 +245,8 @@ nb::dict model_to_dict(Model&& model, const std::vector<std::string>& warnings) 
   std::visit([&](auto&& e) { fill(std::move(e), d); }, std::move(model.estimator));
   return d;
 }
+
+namespace {
 
 // ---- Files and bytes.
 
