@@ -126,7 +126,8 @@ template <class T>
 std::string predict_as(const Model& model, const CsvReader& csv, const PredictOptions& options) {
   const std::size_t n_features = model.input.n_features;  // >= 1: the loader validated it
   const std::vector<std::size_t> order = column_order(csv, model.input);
-  const std::vector<T> values = csv.read_rows<T>(order);
+  const bool allow_missing = accepts_missing(model);
+  const std::vector<T> values = csv.read_rows<T>(order, allow_missing);
   const MatrixView<T> X{values.data(), values.size() / n_features, n_features};
   const std::vector<OutputSpec> outputs = model_outputs(model);
   const OutputSpec* spec = find_output(outputs, options.method);
@@ -138,7 +139,7 @@ std::string predict_as(const Model& model, const CsvReader& csv, const PredictOp
   }
   // Zero rows (a header-only CSV) is a valid, empty batch.
   if (X.rows == 0) return "";
-  check_finite_matrix(X, "the CSV data", options.n_threads);
+  if (!allow_missing) check_finite_matrix(X, "the CSV data", options.n_threads);
   if (spec->type == OutputType::kIndex) {
     std::vector<std::int32_t> indices(X.rows);
     predict<T>(model, spec->name, X, indices.data(), nullptr, options.n_threads);

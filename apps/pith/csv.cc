@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -116,8 +117,11 @@ bool parses_as_number(std::string_view cell) {
 
 template <class T>
 T parse_cell(std::string_view cell, const std::string& source, std::size_t line,
-             std::size_t column) {
-  if (cell.empty()) fail_at(source, line, column, "empty cell");
+             std::size_t column, bool allow_missing) {
+  if (cell.empty()) {
+    if (allow_missing) return std::numeric_limits<T>::quiet_NaN();
+    fail_at(source, line, column, "empty cell");
+  }
   const std::string_view digits = strip_plus(cell);
   double value = 0.0;
   const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
@@ -128,7 +132,10 @@ T parse_cell(std::string_view cell, const std::string& source, std::size_t line,
   if (ec == std::errc::result_out_of_range) {
     fail_cell(source, line, column, cell, "is out of range for float64");
   }
-  if (!std::isfinite(value)) fail_cell(source, line, column, cell, "is not a finite number");
+  if (!std::isfinite(value)) {
+    if (allow_missing) return static_cast<T>(value);
+    fail_cell(source, line, column, cell, "is not a finite number");
+  }
   const T converted = static_cast<T>(value);
   if (!std::isfinite(converted))
     fail_cell(source, line, column, cell, "is out of range for float32");
@@ -163,7 +170,8 @@ CsvReader::CsvReader(std::string text, std::string source)
 }
 
 template <class T>
-std::vector<T> CsvReader::read_rows(std::span<const std::size_t> column_order) const {
+std::vector<T> CsvReader::read_rows(std::span<const std::size_t> column_order,
+                                    bool allow_missing) const {
   const std::size_t n_cols = column_order.size();
   std::vector<T> values;
   std::vector<std::string> cells;
@@ -181,13 +189,14 @@ std::vector<T> CsvReader::read_rows(std::span<const std::size_t> column_order) c
     values.resize(row_start + n_cols);
     for (std::size_t c = 0; c < n_cols; ++c) {
       values[row_start + column_order[c]] =
-          parse_cell<T>(cells[c], source_, cursor.line_number, c + 1);
+          parse_cell<T>(cells[c], source_, cursor.line_number, c + 1, allow_missing);
     }
   }
   return values;
 }
 
-template std::vector<float> CsvReader::read_rows<float>(std::span<const std::size_t>) const;
-template std::vector<double> CsvReader::read_rows<double>(std::span<const std::size_t>) const;
+template std::vector<float> CsvReader::read_rows<float>(std::span<const std::size_t>, bool) const;
+template std::vector<double> CsvReader::read_rows<double>(std::span<const std::size_t>,
+                                                          bool) const;
 
 }  // namespace pith::cli

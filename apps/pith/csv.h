@@ -29,10 +29,13 @@ class CsvReader {
 
   // Parses every data row as column_order.size() finite numbers of type T (float or double),
   // storing the file's column c at position column_order[c] of the output row, row-major.
+  // With allow_missing, an empty cell is NaN and "nan" / "inf" are taken as written (for models
+  // that route missing values: tree ensembles).
   // Throws pith::Error(kInvalidArgument) naming the line and column of the first bad cell, or the
   // line and the column count of the first row of another width.
   template <class T>
-  std::vector<T> read_rows(std::span<const std::size_t> column_order) const;
+  std::vector<T> read_rows(std::span<const std::size_t> column_order,
+                           bool allow_missing = false) const;
 
  private:
   std::string text_;

@@ -62,6 +62,7 @@ struct Servable {
   Model model;
   std::vector<OutputSpec> outputs;       // the default first
   const ClassLabels* classes = nullptr;  // into `model`, for class-index outputs
+  bool accepts_missing = false;          // NaN allowed in requests (tree ensembles)
   ModelStats* stats = nullptr;           // owned by Metrics, shared by every version
 };
 
