@@ -34,13 +34,13 @@ constexpr std::size_t kMinLockstepRows = 16;
 // LightGBM's zero threshold: the float 1e-35f, compared in double.
 constexpr double kZeroThreshold = static_cast<double>(1e-35f);
 
-// Lock-step walk of `rows` rows (row-major in xb, `d` values apart) `depth` levels down from
-// `root`; leaves point to themselves, so every row ends at its leaf. Writes the leaves to idx.
+// Lock-step walk of `lanes` walkers `depth` levels down from the nodes in idx; walker r reads
+// its features at xb + r * d (d = 0: all walk the same row, one per tree). Leaves point to
+// themselves, so every walker ends at its leaf, which is left in idx.
 template <class TT>
-PITH_WALK_CLONES void descend(const TT* threshold, const std::uint32_t* meta, const std::int32_t* left,
-                         const TT* xb, std::int32_t d, std::int32_t rows, std::int32_t root,
-                         std::int32_t depth, std::int32_t* idx) {
-  for (std::int32_t r = 0; r < rows; ++r) idx[r] = root;
+PITH_WALK_CLONES void descend(const TT* threshold, const std::uint32_t* meta,
+                              const std::int32_t* left, const TT* xb, std::int32_t d,
+                              std::int32_t rows, std::int32_t depth, std::int32_t* idx) {
   for (std::int32_t level = 0; level < depth; ++level) {
 #pragma omp simd
     for (std::int32_t r = 0; r < rows; ++r) {
@@ -110,12 +110,47 @@ std::int32_t exact_leaf(const TreePredictor& p, const TreeEnsembleModel& m, std:
   return static_cast<std::int32_t>(n);
 }
 
+// Adds leaf `leaf_index`'s values to one row's scores (the tree's outputs).
+template <class S>
+inline void add_leaf(const S* leaf, std::int32_t leaf_index, std::size_t width, S* out) {
+  const S* values = leaf + static_cast<std::size_t>(leaf_index) * width;
+  for (std::size_t j = 0; j < width; ++j) out[j] += values[j];
+}
+
+// Raw scores of one row (acc: n_outputs values, holding the base scores), walking groups of
+// trees in lock-step (one lane per tree) for small batches, where rows are too few to fill lanes.
+template <class TT, class T, class S>
+void row_scores_by_trees(const TreeEnsembleModel& m, const TreePredictor& p, const T* row,
+                         const TT* x, const S* leaf, S* acc, std::int32_t* idx) {
+  const std::size_t w = m.leaf_width;
+  const TT* threshold;
+  if constexpr (std::is_same_v<TT, float>) {
+    threshold = p.threshold32.threshold.data();
+  } else {
+    threshold = p.threshold64.threshold.data();
+  }
+  for (const TreePredictor::TreeGroup& g : p.groups) {
+    if (g.exact_only) {
+      for (std::uint32_t t = g.begin; t < g.end; ++t) {
+        add_leaf(leaf, exact_leaf(p, m, t, row), w, acc + p.output[t]);
+      }
+      continue;
+    }
+    const auto lanes = static_cast<std::int32_t>(g.end - g.begin);
+    for (std::int32_t k = 0; k < lanes; ++k)
+      idx[k] = p.root[g.begin + static_cast<std::uint32_t>(k)];
+    descend<TT>(threshold, p.meta.data(), p.left.data(), x, 0, lanes, g.depth, idx);
+    for (std::int32_t k = 0; k < lanes; ++k) {
+      add_leaf(leaf, idx[k], w, acc + p.output[g.begin + static_cast<std::uint32_t>(k)]);
+    }
+  }
+}
+
 // Raw scores of rows [begin, begin + rows) into acc (rows x n_outputs, in S), using the
 // per-thread buffers idx and xconv.
 template <class T, class S>
 void block_scores(const TreeEnsembleModel& m, const TreePredictor& p, MatrixView<T> X,
-                  std::size_t begin, std::size_t rows, S* acc, std::int32_t* idx,
-                  std::vector<float>& xconv) {
+                  std::size_t begin, std::size_t rows, S* acc, std::int32_t* idx, float* xconv) {
   const std::size_t K = m.n_outputs, w = m.leaf_width, d = X.cols;
   const S* leaf;
   if constexpr (std::is_same_v<S, float>) {
@@ -128,18 +163,34 @@ void block_scores(const TreeEnsembleModel& m, const TreePredictor& p, MatrixView
   }
   const T* xb = X.row(begin);
   const auto ri = static_cast<std::int32_t>(rows);
-  const bool lockstep = rows >= kMinLockstepRows && d * kBlockRows < 0x7fffffffu;
   // The lock-step walk compares values of one type: float32 for float input or float32
   // precision (double input is then rounded once per block), else float64.
   const bool use_float =
       std::is_same_v<T, float> || m.feature_precision == FeaturePrecision::kFloat32;
+  if (rows < kMinLockstepRows) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      const T* row = X.row(begin + i);
+      if (!use_float) {
+        if constexpr (std::is_same_v<T, double>) {
+          row_scores_by_trees<double>(m, p, row, row, leaf, acc + i * K, idx);
+        }
+      } else if constexpr (std::is_same_v<T, float>) {
+        row_scores_by_trees<float>(m, p, row, row, leaf, acc + i * K, idx);
+      } else {
+        for (std::size_t j = 0; j < d; ++j) xconv[j] = static_cast<float>(row[j]);
+        row_scores_by_trees<float>(m, p, row, xconv, leaf, acc + i * K, idx);
+      }
+    }
+    return;
+  }
+  const bool lockstep = d * kBlockRows < 0x7fffffffu;
   const float* xf = nullptr;
   if (lockstep && use_float) {
     if constexpr (std::is_same_v<T, float>) {
       xf = xb;
     } else {
       for (std::size_t i = 0; i < rows * d; ++i) xconv[i] = static_cast<float>(xb[i]);
-      xf = xconv.data();
+      xf = xconv;
     }
   }
   for (std::size_t t = 0; t < m.n_trees(); ++t) {
@@ -147,12 +198,14 @@ void block_scores(const TreeEnsembleModel& m, const TreePredictor& p, MatrixView
     if (!lockstep || p.exact_only[t] != 0) {
       for (std::size_t i = 0; i < rows; ++i) idx[i] = exact_leaf(p, m, t, X.row(begin + i));
     } else if (use_float) {
+      std::fill(idx, idx + rows, p.root[t]);
       descend<float>(p.threshold32.threshold.data(), p.meta.data(), p.left.data(), xf,
-                     static_cast<std::int32_t>(d), ri, p.root[t], p.depth[t], idx);
+                     static_cast<std::int32_t>(d), ri, p.depth[t], idx);
     } else {
       if constexpr (std::is_same_v<T, double>) {
+        std::fill(idx, idx + rows, p.root[t]);
         descend<double>(p.threshold64.threshold.data(), p.meta.data(), p.left.data(), xb,
-                        static_cast<std::int32_t>(d), ri, p.root[t], p.depth[t], idx);
+                        static_cast<std::int32_t>(d), ri, p.depth[t], idx);
       }
     }
     add_leaves<S>(leaf, idx, ri, w, K, out);
@@ -172,8 +225,12 @@ void for_each_score_block(const TreeEnsembleModel& m, MatrixView<T> X, int n_thr
     std::array<std::int32_t, kBlockRows> idx;
     std::vector<S> acc_heap(X.rows * K > kStack ? X.rows * K : 0);
     S* acc = acc_heap.empty() ? acc_stack.data() : acc_heap.data();
-    std::vector<float> xconv(
-        X.rows >= kMinLockstepRows && std::is_same_v<T, double> ? X.rows * X.cols : 0);
+    // Double rows rounded to float32: the block (or one row at a time for a few rows).
+    const std::size_t n_conv =
+        std::is_same_v<T, double> ? (X.rows >= kMinLockstepRows ? X.rows : 1) * X.cols : 0;
+    std::array<float, kStack> conv_stack;
+    std::vector<float> conv_heap(n_conv > kStack ? n_conv : 0);
+    float* xconv = conv_heap.empty() ? conv_stack.data() : conv_heap.data();
     block_scores<T, S>(m, p, X, 0, X.rows, acc, idx.data(), xconv);
     emit(std::size_t{0}, X.rows, acc);
     return;
@@ -187,7 +244,7 @@ void for_each_score_block(const TreeEnsembleModel& m, MatrixView<T> X, int n_thr
 #pragma omp for schedule(dynamic, 4)
     for (std::size_t b = 0; b < n_blocks; ++b) {
       const std::size_t begin = b * kBlockRows, rows = std::min(kBlockRows, X.rows - begin);
-      block_scores<T, S>(m, p, X, begin, rows, acc.data(), idx.data(), xconv);
+      block_scores<T, S>(m, p, X, begin, rows, acc.data(), idx.data(), xconv.data());
       emit(begin, rows, acc.data());
     }
   }

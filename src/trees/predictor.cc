@@ -117,6 +117,15 @@ TreePredictor::TreePredictor(const TreeEnsembleModel& m) {
   if (m.score_precision == ScorePrecision::kFloat32) {
     leaf32.assign(leaf64.begin(), leaf64.end());
   }
+  for (std::uint32_t t = 0; t < n_trees; ++t) {
+    const bool exact = exact_only[t] != 0;
+    if (groups.empty() || exact || groups.back().exact_only ||
+        groups.back().end - groups.back().begin == kMaxGroup) {
+      groups.push_back({t, t, 0, exact});
+    }
+    groups.back().end = t + 1;
+    groups.back().depth = std::max(groups.back().depth, depth[t]);
+  }
 }
 
 struct TreePredictorCache::State {

@@ -43,6 +43,16 @@ class TreePredictor {
   std::vector<std::uint32_t> output;     // the first raw score the tree adds to
   std::vector<std::uint8_t> exact_only;  // categorical / zero-is-missing splits: no lock-step
 
+  // Consecutive trees walked together for one row (small batches): lanes of the lock-step walk
+  // are trees instead of rows. Groups keep tree order; an exact-only tree is a group of its own.
+  struct TreeGroup {
+    std::uint32_t begin = 0, end = 0;
+    std::int32_t depth = 0;  // the deepest tree's
+    bool exact_only = false;
+  };
+  static constexpr std::uint32_t kMaxGroup = 64;
+  std::vector<TreeGroup> groups;
+
   std::vector<double> trees_per_output;  // kAverage's divisors
   bool any_exact_only = false;
 };
