@@ -280,13 +280,14 @@ def boundary_inputs(sk, n_features, n=2000, seed=0):
     X = rng.normal(size=(n, n_features))
     for f in np.unique(feature):
         t = threshold[feature == f]
-        t32 = t.astype(np.float32)
+        with np.errstate(over="ignore"):  # thresholds beyond float32's range round to inf
+            t32 = t.astype(np.float32)
         candidates = np.concatenate([
             t, np.nextafter(t, -np.inf), np.nextafter(t, np.inf), t32.astype(np.float64),
             np.nextafter(t32, np.float32(-np.inf)).astype(np.float64),
             np.nextafter(t32, np.float32(np.inf)).astype(np.float64),
         ])
-        X[:, f] = rng.choice(candidates, n)
+        X[:, f] = rng.choice(candidates[np.isfinite(candidates)], n)  # pith refuses inf
     return X
 
 
@@ -751,3 +752,36 @@ def test_early_stopping_keeps_the_trees_scikit_learn_kept():
         assert pm.n_trees_ == 3 * (sk.n_iter_ if hasattr(sk, "_predictors") else
                                    sk.n_estimators_)
         assert_same_classifier(sk, pm, X)
+
+
+def test_hist_gradient_boosting_extreme_values():
+    # HGB compares in float64: values beyond float32's range must not be rounded.
+    X, y = _random_regression()
+    X[:, 0] *= 1e200
+    X[:, 1] *= 1e-200
+    sk = HistGradientBoostingRegressor(max_iter=20, random_state=0).fit(X, y)
+    pm = pith.from_sklearn(sk)
+    big = np.finfo(np.float32).max
+    Z = np.random.default_rng(3).choice(
+        [-1e300, -1e200, -big, -1e-200, 0.0, 5e-324, 1e-200, big, 1e200, 1e300], size=(400, 6))
+    assert_same_regressor(sk, pm, Z)
+    assert_same_regressor(sk, pm, boundary_inputs(sk, 6))
+
+
+def test_hist_gradient_boosting_infinity_in_the_native_predictor():
+    # scikit-learn's HGB accepts +-inf in X; pith's estimators refuse it (their input check is
+    # "allow-nan"), but the native predictor compares inf as HGB does, +inf thresholds included
+    # (HGB's "split on NaN only" nodes).
+    X, y = _random_regression()
+    X = _with_nan(X)
+    y = y + 5 * np.isnan(X[:, 0])  # the best first split: NaN or not (threshold +inf)
+    sk = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(X, y)
+    assert any(np.isinf(p.nodes["num_threshold"]).any() for it in sk._predictors for p in it)
+    pm = pith.from_sklearn(sk)
+    Z = _with_nan(np.random.default_rng(4).normal(size=(1000, 6)), seed=5)
+    Z[np.random.default_rng(6).random(Z.shape) < 0.1] = np.inf
+    Z[np.random.default_rng(7).random(Z.shape) < 0.1] = -np.inf
+    for batch in (Z, Z[:5]):
+        got = pm._native.predict("predict", np.ascontiguousarray(batch), 0)[:, 0]
+        assert np.array_equal(got, sk.predict(batch))
+    assert_same_regressor(sk, pm, np.where(np.isinf(Z), 0.0, Z))
