@@ -785,3 +785,20 @@ def test_hist_gradient_boosting_infinity_in_the_native_predictor():
         got = pm._native.predict("predict", np.ascontiguousarray(batch), 0)[:, 0]
         assert np.array_equal(got, sk.predict(batch))
     assert_same_regressor(sk, pm, np.where(np.isinf(Z), 0.0, Z))
+
+
+def test_forests_have_no_decision_function():
+    X, y = DATASETS["iris"]
+    for sk in (DecisionTreeClassifier(), RandomForestClassifier(n_estimators=3),
+               make_pipeline(StandardScaler(), ExtraTreesClassifier(n_estimators=3))):
+        sk.fit(X, y)
+        pm = pith.from_sklearn(sk)
+        assert not hasattr(sk, "decision_function") and not hasattr(pm, "decision_function")
+        with pytest.raises(AttributeError, match="has no attribute 'decision_function'"):
+            pm.decision_function(X)
+    for sk in (GradientBoostingClassifier(n_estimators=3), HistGradientBoostingClassifier(
+            max_iter=3), make_pipeline(StandardScaler(), GradientBoostingClassifier(
+                n_estimators=3))):
+        pm = pith.from_sklearn(sk.fit(X, y))
+        assert np.array_equal(pm.decision_function(X), sk.decision_function(X))
+    assert hasattr(TreeEnsembleClassifier(), "decision_function")
