@@ -17,7 +17,8 @@ SUPPORTED = (
     "sklearn.cluster.KMeans, sklearn.linear_model.LinearRegression, sklearn.linear_model.Ridge, "
     "sklearn.linear_model.LogisticRegression (binary or multinomial), "
     "sklearn.preprocessing.StandardScaler, sklearn.preprocessing.MinMaxScaler, "
-    "sklearn.tree.DecisionTree{Classifier,Regressor}, sklearn.tree.ExtraTree{Classifier,Regressor}, "
+    "sklearn.tree.DecisionTree{Classifier,Regressor}, "
+    "sklearn.tree.ExtraTree{Classifier,Regressor}, "
     "sklearn.ensemble.{RandomForest,ExtraTrees,GradientBoosting,HistGradientBoosting}"
     "{Classifier,Regressor}, and sklearn.pipeline.Pipeline of these"
 )

@@ -715,6 +715,7 @@ def test_unsupported_init_estimator(make, expected):
         pith.from_sklearn(sk)
 
 
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
 def test_bad_inputs_at_predict():
     X, y = DATASETS["wine"]
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
