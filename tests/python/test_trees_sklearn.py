@@ -803,3 +803,20 @@ def test_forests_have_no_decision_function():
         pm = pith.from_sklearn(sk.fit(X, y))
         assert np.array_equal(pm.decision_function(X), sk.decision_function(X))
     assert hasattr(TreeEnsembleClassifier(), "decision_function")
+
+
+@pytest.mark.parametrize("name", ["DecisionTree", "GradientBoosting", "HistGradientBoosting"])
+def test_float32_rows_in_the_native_predictor(name):
+    # A saved model may be fed float32 rows (pith serve, pith predict): the predictor then
+    # compares float32 values with the thresholds (float32-exact copies of them), in both
+    # feature precisions, and casts its float64 results to float32 at the end.
+    X, y = _random_regression()
+    sk = REGRESSORS[name]().fit(_with_nan(X) if name != "GradientBoosting" else X, y)
+    pm = pith.from_sklearn(sk)
+    Z = boundary_inputs(sk, X.shape[1]).astype(np.float32)
+    if name != "GradientBoosting":
+        Z = _with_nan(Z).astype(np.float32)
+    for batch in (Z, Z[:9]):
+        got = pm._native.predict("predict", np.ascontiguousarray(batch), 0)[:, 0]
+        assert got.dtype == np.float32
+        assert np.array_equal(got, sk.predict(batch).astype(np.float32))
