@@ -16,8 +16,11 @@ from pith.preprocessing import MinMaxScaler, StandardScaler
 SUPPORTED = (
     "sklearn.cluster.KMeans, sklearn.linear_model.LinearRegression, sklearn.linear_model.Ridge, "
     "sklearn.linear_model.LogisticRegression (binary or multinomial), "
-    "sklearn.preprocessing.StandardScaler, sklearn.preprocessing.MinMaxScaler, and "
-    "sklearn.pipeline.Pipeline of these"
+    "sklearn.preprocessing.StandardScaler, sklearn.preprocessing.MinMaxScaler, "
+    "sklearn.tree.DecisionTree{Classifier,Regressor}, "
+    "sklearn.tree.ExtraTree{Classifier,Regressor}, "
+    "sklearn.ensemble.{RandomForest,ExtraTrees,GradientBoosting,HistGradientBoosting}"
+    "{Classifier,Regressor}, and sklearn.pipeline.Pipeline of these"
 )
 
 
@@ -28,7 +31,9 @@ def from_sklearn(estimator):
     ----------
     estimator : fitted scikit-learn estimator
         One of ``KMeans``, ``LinearRegression``, ``Ridge``, ``LogisticRegression`` (binary, or
-        multinomial: one-vs-rest models are refused), ``StandardScaler``, ``MinMaxScaler``, or a
+        multinomial: one-vs-rest models are refused), ``StandardScaler``, ``MinMaxScaler``, a
+        tree model (``DecisionTree*``, ``ExtraTree*``, ``RandomForest*``, ``ExtraTrees*``,
+        ``GradientBoosting*``, ``HistGradientBoosting*``; classifiers single-output), or a
         ``Pipeline`` of them (``"passthrough"`` steps are kept).
 
     Returns
@@ -45,7 +50,9 @@ def from_sklearn(estimator):
     sklearn.exceptions.NotFittedError
         The estimator (or a step) is not fitted.
     ValueError
-        A fitted model that pith cannot represent (e.g. a one-vs-rest logistic regression).
+        A fitted model that pith cannot represent (e.g. a one-vs-rest logistic regression, a
+        multi-output classifier, a gradient-boosting model with a non-constant init estimator,
+        or a HistGradientBoosting model with non-numeric categories).
     """
     return _convert(estimator, where="")
 
@@ -53,6 +60,7 @@ def from_sklearn(estimator):
 def _convert(estimator, where):
     from sklearn import cluster, ensemble, linear_model, pipeline, preprocessing, tree
 
+    from pith import _convert_boosting as boosting
     from pith import _convert_trees as trees
 
     if isinstance(estimator, str) and estimator == "passthrough" or estimator is None:
@@ -73,6 +81,10 @@ def _convert(estimator, where):
         ensemble.RandomForestRegressor: trees.forest,
         ensemble.ExtraTreesClassifier: trees.forest,
         ensemble.ExtraTreesRegressor: trees.forest,
+        ensemble.GradientBoostingClassifier: boosting.gradient_boosting,
+        ensemble.GradientBoostingRegressor: boosting.gradient_boosting,
+        ensemble.HistGradientBoostingClassifier: boosting.hist_gradient_boosting,
+        ensemble.HistGradientBoostingRegressor: boosting.hist_gradient_boosting,
     }
     converter = converters.get(type(estimator))  # exact types: subclasses may predict otherwise
     if converter is None:

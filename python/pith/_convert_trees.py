@@ -41,12 +41,22 @@ def node_arrays(tree, leaf_values):
 def ensemble_dict(trees, *, n_outputs, leaf_width, tree_output, base_score, transform,
                   classes=None, feature_precision="float32", comparison="<=",
                   score_precision="float64", sigmoid_alpha=1.0):
-    """A tree_ensemble model dict (without the input schema) from per-tree node arrays."""
+    """A tree_ensemble model dict (without the input schema) from per-tree node arrays (dicts
+    of node_arrays' fields, plus "category_sets": {local node index: categories} for trees
+    with categorical splits)."""
     sizes = [len(t["left_child"]) for t in trees]
     offsets = np.zeros(len(trees) + 1, dtype=np.uint64)
     offsets[1:] = np.cumsum(sizes)
     cat = lambda key, dtype: np.ascontiguousarray(  # noqa: E731
         np.concatenate([np.asarray(t[key]).ravel() for t in trees]), dtype=dtype)
+    # Categorical splits: a tree's "category_sets" maps its (local) node index to the set.
+    category_nodes, category_sets = [], []
+    for offset, t in zip(offsets, trees):
+        for node, values in sorted(t.get("category_sets", {}).items()):
+            category_nodes.append(int(offset) + node)
+            category_sets.append(np.unique(np.asarray(values, dtype=np.uint32)))
+    category_offsets = np.zeros(len(category_sets) + 1, dtype=np.uint64)
+    category_offsets[1:] = np.cumsum([len(c) for c in category_sets])
     return {
         "kind": "tree_ensemble",
         "classes": None if classes is None else labels_for_file(classes),
@@ -66,9 +76,9 @@ def ensemble_dict(trees, *, n_outputs, leaf_width, tree_output, base_score, tran
         "threshold": cat("threshold", np.float64),
         "node_flags": cat("node_flags", np.uint8),
         "leaf_values": cat("leaf_values", np.float64),
-        "category_nodes": np.zeros(0, dtype=np.uint64),
-        "category_offsets": np.zeros(1, dtype=np.uint64),
-        "categories": np.zeros(0, dtype=np.uint32),
+        "category_nodes": np.asarray(category_nodes, dtype=np.uint64),
+        "category_offsets": category_offsets,
+        "categories": np.concatenate([np.zeros(0, dtype=np.uint32), *category_sets]),
     }
 
 
@@ -83,6 +93,11 @@ def to_estimator(sk, model):
             [str(n) for n in sk.feature_names_in_] if hasattr(sk, "feature_names_in_") else None
         ),
     }
+    if model["classes"] is not None and len(model["classes"]) < 2:
+        raise ValueError(
+            f"pith.from_sklearn: {type(sk).__name__} was fitted on a single class "
+            f"({model['classes']!r}); pith's classifiers need at least 2 classes"
+        )
     estimator = _TreeEnsemble._from_model_dict(model)
     if getattr(sk, "classes_", None) is not None:
         estimator.classes_ = np.asarray(sk.classes_)

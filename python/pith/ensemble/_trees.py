@@ -8,6 +8,7 @@ follows each split's default direction, as in the source library.
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from pith import _core
@@ -158,6 +159,14 @@ class TreeEnsembleRegressor(RegressorMixin, _TreeEnsemble):
         return values[:, 0] if values.shape[1] == 1 else values
 
 
+def _has_raw_scores(estimator):
+    # Unfitted: unknown yet, so available (as scikit-learn's available_if checks usually are).
+    trees = getattr(estimator, "_trees", None)
+    if trees is not None and trees["transform"] in ("average", "identity"):
+        raise AttributeError("a forest averages probabilities: it has no decision_function")
+    return True
+
+
 class TreeEnsembleClassifier(ClassifierMixin, _TreeEnsemble):
     """A classification tree ensemble imported from scikit-learn, XGBoost or LightGBM.
 
@@ -194,17 +203,17 @@ class TreeEnsembleClassifier(ClassifierMixin, _TreeEnsemble):
         """
         return self._native_predict("predict_proba", self._check_test_data(X))
 
+    @available_if(_has_raw_scores)
     def decision_function(self, X):
         """Raw scores before the sigmoid or softmax (boosted ensembles only; forests average
-        probabilities and have none).
+        probabilities and have none: ``hasattr(model, "decision_function")`` is False, as for
+        scikit-learn's forests, so pipelines ending in one have none either).
 
         Returns
         -------
         scores : ndarray of shape (n_samples,) for one score, else (n_samples, n_scores)
         """
         check_is_fitted(self)
-        if self._trees["transform"] in ("average", "identity"):
-            raise AttributeError("a forest averages probabilities: it has no decision_function")
         scores = self._native_predict("decision_function", self._check_test_data(X))
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
