@@ -49,7 +49,10 @@ inline constexpr std::uint8_t kCategoriesGoLeft = 8;
 // Categorical: the category is x truncated toward zero, so x in (-1, 0) is category 0
 // (LightGBM); without the flag any negative x is outside the set.
 inline constexpr std::uint8_t kTruncateNegative = 16;
-inline constexpr std::uint8_t kAll = 31;
+// Categorical: values that are not whole numbers are outside the set (scikit-learn's
+// HistGradientBoosting matches category values exactly: 2.5 is an unknown category there).
+inline constexpr std::uint8_t kWholeCategories = 32;
+inline constexpr std::uint8_t kAll = 63;
 }  // namespace node_flag
 
 class TreePredictor;

@@ -21,6 +21,7 @@ from pith._convert_trees import (
 
 CATEGORICAL = 2
 CATEGORIES_GO_LEFT = 8
+WHOLE_CATEGORIES = 32  # 2.5 is no category: HGB's encoder matches values exactly
 
 # scikit-learn's inverse link -> the pith transform and its sigmoid_alpha.
 _LINKS = {
@@ -210,7 +211,7 @@ def _hgb_tree(predictor, columns, category_values, known_bitsets, known_index):
         else:
             category_sets[int(i)] = values[left]
             flags[i] |= CATEGORIES_GO_LEFT
-        flags[i] |= CATEGORICAL
+        flags[i] |= CATEGORICAL | WHOLE_CATEGORIES
     value = np.where(is_leaf, nodes["value"], 0.0).reshape(-1, 1)
     return {
         "left_child": np.where(is_leaf, -1, nodes["left"].astype(np.int64)).astype(np.int32),

@@ -77,6 +77,7 @@ bool in_category_set(const TreePredictor& p, std::size_t n, double x) {
   const bool truncate = (p.flags[n] & node_flag::kTruncateNegative) != 0;
   if (truncate ? !(x > -1.0) : !(x >= 0.0)) return false;  // negative (NaN handled before)
   if (!(x < 4294967296.0)) return false;
+  if ((p.flags[n] & node_flag::kWholeCategories) != 0 && x != std::trunc(x)) return false;
   const auto category = static_cast<std::uint32_t>(x);  // truncates toward zero
   const auto* begin = p.categories.data() + p.category_begin[n];
   const auto* end = p.categories.data() + p.category_end[n];

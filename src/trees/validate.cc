@@ -136,7 +136,9 @@ void check_links(const TreeEnsembleModel& m) {
       const std::uint8_t flags = m.node_flags[i];
       if ((flags & ~node_flag::kAll) != 0) fail("node_flags: " + where + " has unknown bits");
       const bool categorical = (flags & node_flag::kCategorical) != 0;
-      if (!categorical && (flags & (node_flag::kCategoriesGoLeft | node_flag::kTruncateNegative))) {
+      constexpr std::uint8_t kCategoryFlags =
+          node_flag::kCategoriesGoLeft | node_flag::kTruncateNegative | node_flag::kWholeCategories;
+      if (!categorical && (flags & kCategoryFlags) != 0) {
         fail("node_flags: " + where + " has categorical flags on a numerical split");
       }
       if (std::isnan(m.threshold[i])) fail("threshold: " + where + " is NaN");

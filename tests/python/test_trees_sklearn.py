@@ -457,11 +457,9 @@ def test_hist_gradient_boosting_pandas_integer_categories():
     assert np.array_equal(pm.predict(df), sk.predict(df))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pith's category sets truncate x to an integer (LightGBM's and XGBoost's rule); "
-    "scikit-learn's OrdinalEncoder matches values exactly, so 2.5 is an unknown category "
-    "(missing) there but category 2 in pith"))
 def test_hist_gradient_boosting_fractional_category_values():
+    # scikit-learn's OrdinalEncoder matches category values exactly: 2.5 is an unknown category
+    # (it goes where missing values go), not category 2 (node_flag::kWholeCategories).
     X, y = _categorical_data()
     sk = HistGradientBoostingRegressor(categorical_features=[2], max_iter=20, random_state=0)
     sk.fit(X, y)
@@ -732,8 +730,6 @@ def test_bad_inputs_at_predict():
             pm.predict(X + 1j)
         with pytest.raises(ValueError, match="The feature names should match"):
             pm.predict(df.rename(columns={"f0": "other"}))
-        with pytest.raises(ValueError, match="Input X contains infinity"):
-            pm.predict(np.where(np.arange(X.shape[1]) == 0, np.inf, X))
 
 
 def test_tree_ensembles_do_not_fit():
@@ -770,9 +766,8 @@ def test_hist_gradient_boosting_extreme_values():
 
 
 def test_hist_gradient_boosting_infinity_in_the_native_predictor():
-    # scikit-learn's HGB accepts +-inf in X; pith's estimators refuse it (their input check is
-    # "allow-nan"), but the native predictor compares inf as HGB does, +inf thresholds included
-    # (HGB's "split on NaN only" nodes).
+    # scikit-learn's HGB accepts +-inf in X, and so do pith's tree estimators: inf compares as
+    # HGB compares it, +inf thresholds included (HGB's "split on NaN only" nodes).
     X, y = _random_regression()
     X = _with_nan(X)
     y = y + 5 * np.isnan(X[:, 0])  # the best first split: NaN or not (threshold +inf)
@@ -786,6 +781,8 @@ def test_hist_gradient_boosting_infinity_in_the_native_predictor():
         got = pm._native.predict("predict", np.ascontiguousarray(batch), 0)[:, 0]
         assert np.array_equal(got, sk.predict(batch))
     assert_same_regressor(sk, pm, np.where(np.isinf(Z), 0.0, Z))
+    assert np.array_equal(pm.predict(Z), sk.predict(Z))
+    assert np.array_equal(pm.predict(pd.DataFrame(Z)), sk.predict(Z))
 
 
 def test_forests_have_no_decision_function():

@@ -9,10 +9,10 @@ follows each split's default direction, as in the source library.
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from pith import _core
-from pith._base import NativeModelMixin, restore_input
+from pith._base import FLOAT_DTYPES, NativeModelMixin, restore_input
 
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -82,6 +82,8 @@ class _TreeEnsemble(NativeModelMixin, BaseEstimator):
         # Single rows are where serving-style callers live: scikit-learn's validate_data costs
         # tens of microseconds, more than the trees. A plain C-contiguous float array of the
         # right width without feature names to check is what validate_data would return as is.
+        # NaN is a missing value and +-inf a value like any other (trees compare it; scikit-learn's
+        # HistGradientBoosting accepts it too), so neither is refused here.
         if (
             type(X) is np.ndarray
             and X.ndim == 2
@@ -92,10 +94,16 @@ class _TreeEnsemble(NativeModelMixin, BaseEstimator):
             and not hasattr(self, "feature_names_in_")
             and hasattr(self, "_trees")
         ):
-            if self._upcast_X and X.dtype == np.float32 and self._fitted_dtype() == "float64":
-                return X.astype(np.float64)
-            return X
-        return super()._check_test_data(X)
+            return self._upcast(X)
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, order="C",
+                          ensure_all_finite=False)
+        return self._upcast(X)
+
+    def _upcast(self, X):
+        if self._upcast_X and X.dtype == np.float32 and self._fitted_dtype() == "float64":
+            return X.astype(np.float64)
+        return X
 
     def _native_predict(self, output, X):
         native = getattr(self, "_native", None)

@@ -123,6 +123,19 @@ TEST(TreeSplit, CategoriesGoRightAsXgboost) {
   EXPECT_EQ(score(m, {kNaN}), 1.0);
 }
 
+TEST(TreeSplit, WholeCategoriesOnlyAsHistGradientBoosting) {
+  TreeEnsembleModel m = regressor(1);
+  // HGB style: the set goes to the non-default child; 2.5 is unknown, so default (left).
+  add_tree(m, category_split(0, {2, 7}, leaf(1.0), leaf(2.0),
+                             node_flag::kWholeCategories | node_flag::kDefaultLeft));
+  validate_tree_ensemble(m);
+  EXPECT_EQ(score(m, {2.0}), 2.0);
+  EXPECT_EQ(score(m, {7.0}), 2.0);
+  EXPECT_EQ(score(m, {2.5}), 1.0);
+  EXPECT_EQ(score(m, {-0.0}), 1.0);
+  EXPECT_EQ(score(m, {kNaN}), 1.0);
+}
+
 // A random ensemble of plain numerical splits (what the lock-step walk handles).
 TreeEnsembleModel random_ensemble(std::mt19937_64& rng, std::size_t n_features, std::size_t n_trees,
                                   int depth) {
@@ -190,8 +203,9 @@ double reference_score(const TreeEnsembleModel& m, const T* row) {
       } else if (f & node_flag::kCategorical) {
         std::size_t s = 0;
         while (m.category_nodes[s] != i) ++s;
-        const bool ok =
-            ((f & node_flag::kTruncateNegative) ? x > -1.0 : x >= 0.0) && x < 4294967296.0;
+        const bool ok = ((f & node_flag::kTruncateNegative) ? x > -1.0 : x >= 0.0) &&
+                        x < 4294967296.0 &&
+                        !((f & node_flag::kWholeCategories) && x != std::floor(x));
         bool in = false;
         for (std::uint64_t c = m.category_offsets[s]; ok && c < m.category_offsets[s + 1]; ++c) {
           in = in || m.categories[c] == static_cast<std::uint32_t>(x);
