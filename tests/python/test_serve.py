@@ -235,7 +235,9 @@ def test_bad_input_rest(server, case):
     ('[1, 2]', "must be a JSON object"),
     ('{"inputs": []}', "exactly one input"),
     ('{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP64", "data": [1, "a", 3, 4]}]}',
-     "numbers only"),
+     "must hold numbers (or null for a missing value"),
+    ('{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP64", "data": [1, null, 3, 4]}]}',
+     "column 1 is NaN; values must be finite"),  # null is missing: k-means has no use for it
     ('{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP64", "data": [1, 2, 3, 4]}],'
      ' "outputs": [{"name": "proba"}]}', "has no output 'proba'; its outputs: predict, transform"),
 ])
@@ -321,3 +323,41 @@ def test_serves_a_classifier_pipeline_with_string_labels(tmp_path):
         tensor.set_data_from_numpy(rows)
         result = client.infer("iris", [tensor], outputs=[triton.InferRequestedOutput("predict")])
         assert [b.decode() for b in result.as_numpy("predict")] == model.predict(rows).tolist()
+
+
+# --- Every kind: a tree ensemble takes missing values ----------------------------------------
+
+
+def test_serves_a_tree_ensemble_with_missing_values(tmp_path):
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    import pith
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.copy()
+    X[::7, 3] = np.nan
+    sk = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    model = pith.from_sklearn(sk)
+    model.save(tmp_path / "cancer.pith")
+    rows = X[:20]
+    assert np.isnan(rows).any()
+    with Server("--model", f"cancer={tmp_path / 'cancer.pith'}") as server:
+        meta = requests.get(server.http_url + "/v2/models/cancer").json()
+        assert meta["platform"] == "pith:tree_ensemble"
+        data = [[None if np.isnan(v) else v for v in row] for row in rows.tolist()]
+        body = rest_infer(server, "cancer", {
+            "inputs": [{"name": "input", "shape": list(rows.shape), "datatype": "FP64",
+                        "data": data}],
+            "outputs": [{"name": "predict"}, {"name": "predict_proba"}]}).json()
+        answers = {o["name"]: o for o in body["outputs"]}
+        assert answers["predict"]["data"] == sk.predict(rows).tolist()
+        np.testing.assert_array_equal(np.reshape(answers["predict_proba"]["data"], (20, 2)),
+                                      sk.predict_proba(rows))
+        client = triton.InferenceServerClient(server.grpc_url)
+        tensor = triton.InferInput("input", list(rows.shape), "FP64")
+        tensor.set_data_from_numpy(rows)
+        result = client.infer("cancer", [tensor],
+                              outputs=[triton.InferRequestedOutput("decision_function")])
+        np.testing.assert_array_equal(result.as_numpy("decision_function").ravel(),
+                                      sk.decision_function(rows))

@@ -18,9 +18,14 @@ void flatten(const json& value, std::vector<T>& out, std::string_view where) {
     for (const json& item : value) flatten(item, out, where);
     return;
   }
+  if (value.is_null()) {  // JSON has no NaN: null is a missing value (tree ensembles route it)
+    out.push_back(std::numeric_limits<T>::quiet_NaN());
+    return;
+  }
   if (!value.is_number()) {
     std::string message(where);
-    message += ": \"data\" must hold numbers only (nested arrays allowed), found ";
+    message += ": \"data\" must hold numbers (or null for a missing value; nested arrays "
+               "allowed), found ";
     message += value.type_name();
     message += " ";
     message += value.dump();
