@@ -160,6 +160,19 @@ const ClassLabels* model_classes(const Model& model) {
   return nullptr;
 }
 
+void prepare(const Model& model) {
+  const auto prepare_step = [](const auto& e) {
+    using E = std::decay_t<decltype(e)>;
+    if constexpr (std::is_same_v<E, TreeEnsembleModel>) prepare_tree_ensemble(e);
+    if constexpr (std::is_same_v<E, KMeansModel>) prepare_kmeans(e);
+  };
+  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
+    for (const PipelineStep& step : pipeline->steps) std::visit(prepare_step, step.estimator);
+    return;
+  }
+  std::visit(prepare_step, model.estimator);
+}
+
 bool accepts_missing(const Model& model) {
   if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
     return std::all_of(

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "pith/lazy_cache.h"
 #include "pith/matrix.h"
 
 namespace pith {
@@ -51,6 +52,9 @@ struct KMeansModel {
   std::vector<double> centers;  // n_clusters x n_features, row-major
   double inertia = 0.0;         // on the training data, with the final centers
   int n_iter = 0;               // Lloyd iterations of the kept run
+  // The centers packed for prediction in float32 and float64, each built on first use. Copies
+  // start without them.
+  LazyCache packed32, packed64;
 
   MatrixView<double> centers_view() const { return {centers.data(), n_clusters, n_features}; }
 };
@@ -75,6 +79,9 @@ void kmeans_predict(const KMeansModel& model, MatrixView<T> X, std::int32_t* lab
                     int n_threads = 0);
 
 // Euclidean distance of every row of X to every center (out is X.rows x n_clusters, row-major).
+// Packs the centers for prediction now rather than at the first prediction.
+void prepare_kmeans(const KMeansModel& model);
+
 template <class T>
 void kmeans_transform(const KMeansModel& model, MatrixView<T> X, T* out, int n_threads = 0);
 

@@ -40,6 +40,10 @@ const ClassLabels* model_classes(const Model& model);
 // callers check before predict().
 bool accepts_missing(const Model& model);
 
+// Builds what prediction otherwise builds on first use (a tree ensemble's compiled predictor,
+// K-Means' packed centers) and keeps it with the model. Optional; a server calls it at load.
+void prepare(const Model& model);
+
 // Computes `output` for every row of X (X.cols == model.input.n_features; the caller checks
 // values are finite if it must). Writes X.rows * width values to `indices` (kIndex) or to
 // `values` (kReal), whichever the spec names; the other may be null. Throws

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "pith/lazy_cache.h"
 #include "pith/linear.h"  // ClassLabels
 #include "pith/matrix.h"
 
@@ -56,24 +57,6 @@ inline constexpr std::uint8_t kAll = 63;
 }  // namespace node_flag
 
 class TreePredictor;
-struct TreeEnsembleModel;
-
-// Holds a model's compiled predictor; see TreeEnsembleModel::predictor.
-class TreePredictorCache {
- public:
-  TreePredictorCache();
-  TreePredictorCache(const TreePredictorCache&);
-  TreePredictorCache& operator=(const TreePredictorCache&);
-  TreePredictorCache(TreePredictorCache&&) noexcept;
-  TreePredictorCache& operator=(TreePredictorCache&&) noexcept;
-  ~TreePredictorCache();
-
-  const TreePredictor& get(const TreeEnsembleModel& model) const;
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
 
 // An ensemble of binary trees. Raw score j of a row is base_score[j] plus, for every tree t
 // with tree_output[t] <= j < tree_output[t] + leaf_width, the leaf value (j - tree_output[t]) of
@@ -118,8 +101,11 @@ struct TreeEnsembleModel {
 
   // The compiled form prediction runs on, built once on first use (thread-safe). Copies and
   // assignments start without one, so a model modified after a copy never predicts stale.
-  TreePredictorCache predictor;
+  LazyCache predictor;
 };
+
+// Builds the compiled predictor now rather than at the first prediction.
+void prepare_tree_ensemble(const TreeEnsembleModel& model);
 
 // Checks sizes, child links (every tree a proper binary tree reachable from its root), feature
 // indices, finite thresholds and leaf values, category sets, and the outputs and transform

@@ -217,7 +217,7 @@ void block_scores(const TreeEnsembleModel& m, const TreePredictor& p, MatrixView
 // n_threads threads.
 template <class T, class S, class Emit>
 void for_each_score_block(const TreeEnsembleModel& m, MatrixView<T> X, int n_threads, Emit emit) {
-  const TreePredictor& p = m.predictor.get(m);
+  const TreePredictor& p = TreePredictor::of(m);
   const std::size_t n_blocks = (X.rows + kBlockRows - 1) / kBlockRows;
   const std::size_t K = m.n_outputs;
   if (n_blocks == 1) {  // small batches: no thread team, no allocation for a few rows
@@ -321,7 +321,7 @@ template <class T>
 void tree_ensemble_predict_values(const TreeEnsembleModel& m, MatrixView<T> X, T* out,
                                   int n_threads) {
   const std::size_t K = m.n_outputs, width = tree_ensemble_prediction_width(m);
-  const TreePredictor& p = m.predictor.get(m);
+  const TreePredictor& p = TreePredictor::of(m);
   with_scores(m, X, n_threads, [&](std::size_t begin, std::size_t rows, const auto* scores) {
     constexpr std::size_t kMaxStack = 64;
     std::array<double, kMaxStack> row_stack;
@@ -341,7 +341,7 @@ void tree_ensemble_predict_classes(const TreeEnsembleModel& m, MatrixView<T> X, 
     throw Error(ErrorCode::kInvalidArgument, "predict_classes: the tree ensemble is a regressor");
   }
   const std::size_t K = m.n_outputs, width = m.n_classes();
-  const TreePredictor& p = m.predictor.get(m);
+  const TreePredictor& p = TreePredictor::of(m);
   with_scores(m, X, n_threads, [&](std::size_t begin, std::size_t rows, const auto* scores) {
     constexpr std::size_t kMaxStack = 64;
     std::array<double, kMaxStack> row_stack;

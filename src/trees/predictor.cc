@@ -128,26 +128,11 @@ TreePredictor::TreePredictor(const TreeEnsembleModel& m) {
   }
 }
 
-struct TreePredictorCache::State {
-  std::once_flag once;
-  std::unique_ptr<const TreePredictor> predictor;
-};
+void prepare_tree_ensemble(const TreeEnsembleModel& model) { (void)TreePredictor::of(model); }
 
-TreePredictorCache::TreePredictorCache() : state_(std::make_unique<State>()) {}
-TreePredictorCache::TreePredictorCache(const TreePredictorCache&)
-    : state_(std::make_unique<State>()) {}
-TreePredictorCache& TreePredictorCache::operator=(const TreePredictorCache&) {
-  state_ = std::make_unique<State>();
-  return *this;
-}
-TreePredictorCache::TreePredictorCache(TreePredictorCache&&) noexcept = default;
-TreePredictorCache& TreePredictorCache::operator=(TreePredictorCache&&) noexcept = default;
-TreePredictorCache::~TreePredictorCache() = default;
-
-const TreePredictor& TreePredictorCache::get(const TreeEnsembleModel& model) const {
-  std::call_once(state_->once,
-                 [&] { state_->predictor = std::make_unique<const TreePredictor>(model); });
-  return *state_->predictor;
+const TreePredictor& TreePredictor::of(const TreeEnsembleModel& model) {
+  return model.predictor.get<TreePredictor>(
+      [&] { return std::make_shared<const TreePredictor>(model); });
 }
 
 }  // namespace pith

@@ -25,6 +25,9 @@ class TreePredictor {
  public:
   explicit TreePredictor(const TreeEnsembleModel& model);
 
+  // The model's predictor, built on first use and kept in model.predictor.
+  static const TreePredictor& of(const TreeEnsembleModel& model);
+
   // Per compiled node.
   std::vector<std::uint32_t> meta;  // feature | default-right << 31 (leaves: feature 0, left)
   std::vector<std::int32_t> left;   // the left child's index (right = left + 1); leaves: self

@@ -10,22 +10,10 @@
 #include "log.h"
 #include "pith/error.h"
 #include "pith/model_io.h"
+#include "pith/predict.h"
 
 namespace pith::serve {
 namespace {
-
-// Builds what prediction builds on first use (a tree ensemble's compiled predictor) while the
-// model loads, so the first request after a (re)load does not pay for it.
-void warm_up(const Model& model) {
-  const auto warm = [](const TreeEnsembleModel& trees) { (void)trees.predictor.get(trees); };
-  if (const auto* trees = std::get_if<TreeEnsembleModel>(&model.estimator)) warm(*trees);
-  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
-    for (const PipelineStep& step : pipeline->steps) {
-      if (const auto* trees = std::get_if<TreeEnsembleModel>(&step.estimator)) warm(*trees);
-    }
-  }
-}
-
 
 // A version folder's name: a positive integer (TensorFlow Serving / Triton layout).
 bool parse_version(const std::string& text, std::int64_t* version) {
@@ -109,7 +97,7 @@ ServablePtr ModelRegistry::load(const FileEntry& entry, const FileStamp& stamp) 
   servable->outputs = model_outputs(servable->model);
   servable->classes = model_classes(servable->model);
   servable->accepts_missing = accepts_missing(servable->model);
-  warm_up(servable->model);
+  prepare(servable->model);  // so the first request after a (re)load does not pay for it
   servable->stats = metrics_->model(entry.name);
   return servable;
 }
