@@ -110,6 +110,12 @@ const kernels::PackedCenters<T>& packed_centers(const KMeansModel& model) {
   });
 }
 
+void check_centers(MatrixView<double> centers, std::size_t cols) {
+  if (centers.rows == 0 || centers.cols != cols) {
+    throw_invalid_argument("centers must be k x " + std::to_string(cols) + " with k >= 1");
+  }
+}
+
 }  // namespace
 
 void prepare_kmeans(const KMeansModel& model) {
@@ -156,11 +162,10 @@ void kmeans_transform(const KMeansModel& model, MatrixView<T> X, T* out, int n_t
 
 template <class T>
 LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sample_weight,
-                              MatrixView<double> centers, std::int32_t* labels, int n_threads) {
-  if (centers.rows == 0 || centers.cols != X.cols) {
-    throw_invalid_argument("centers must be k x " + std::to_string(X.cols) + " with k >= 1");
-  }
-  check_finite_matrix(X, "X", n_threads);
+                              MatrixView<double> centers, std::int32_t* labels, int n_threads,
+                              bool check_finite) {
+  check_centers(centers, X.cols);
+  if (check_finite) check_finite_matrix(X, "X", n_threads);
   const auto packed = detail::pack_for<T>(centers);
   std::vector<std::int32_t> scratch;
   if (labels == nullptr) {
@@ -170,12 +175,42 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
   return detail::lloyd_pass(X, sample_weight, packed, labels, true, n_threads).stats;
 }
 
-#define PITH_INSTANTIATE(T)                                                               \
-  template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int); \
-  template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);    \
-  template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);          \
-  template LloydStats kmeans_lloyd_stats<T>(MatrixView<T>, const T*, MatrixView<double>,  \
-                                            std::int32_t*, int);
+template <class T>
+void kmeans_nearest(MatrixView<T> X, MatrixView<double> centers, std::int32_t* labels,
+                    double* sq_distances, int n_threads, bool check_finite) {
+  check_centers(centers, X.cols);
+  if (check_finite) check_finite_matrix(X, "X", n_threads);
+  const auto packed = detail::pack_for<T>(centers);
+  const auto view = packed.view();
+  const auto assign = kernels::kernels().assign<T>();
+  const std::size_t n_blocks = (X.rows + detail::kRowBlock - 1) / detail::kRowBlock;
+#pragma omp parallel num_threads(threads_for(n_threads, X.rows, detail::kRowBlock))
+  {
+    std::vector<double> lower(detail::kRowBlock);  // the kernel's bound output, unused here
+#pragma omp for schedule(static)
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+      const std::size_t r0 = b * detail::kRowBlock;
+      kernels::AssignTask<T> task;
+      task.X = X.data + r0 * X.cols;
+      task.rows = std::min(detail::kRowBlock, X.rows - r0);
+      task.labels = labels + r0;
+      std::fill(task.labels, task.labels + task.rows, -1);  // read to count changes
+      task.upper_sq = sq_distances + r0;
+      task.lower_sq = lower.data();
+      task.want_inertia = false;
+      assign(view, task);
+    }
+  }
+}
+
+#define PITH_INSTANTIATE(T)                                                                       \
+  template void kmeans_predict<T>(const KMeansModel&, MatrixView<T>, std::int32_t*, int);         \
+  template double kmeans_inertia<T>(const KMeansModel&, MatrixView<T>, const T*, int);            \
+  template void kmeans_transform<T>(const KMeansModel&, MatrixView<T>, T*, int);                  \
+  template LloydStats kmeans_lloyd_stats<T>(MatrixView<T>, const T*, MatrixView<double>,          \
+                                            std::int32_t*, int, bool);                            \
+  template void kmeans_nearest<T>(MatrixView<T>, MatrixView<double>, std::int32_t*, double*, int, \
+                                  bool);
 PITH_INSTANTIATE(float)
 PITH_INSTANTIATE(double)
 #undef PITH_INSTANTIATE

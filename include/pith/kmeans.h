@@ -106,10 +106,17 @@ struct LloydStats {
   void merge(const LloydStats& other);
 };
 
-// `labels` (X.rows entries) may be null. Runs on n_threads threads.
+// `labels` (X.rows entries) may be null. Runs on n_threads threads. check_finite = false skips
+// the NaN/inf scan of X: for drivers that checked their data once and iterate over it.
 template <class T>
 LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sample_weight,
                               MatrixView<double> centers, std::int32_t* labels = nullptr,
-                              int n_threads = 0);
+                              int n_threads = 0, bool check_finite = true);
+
+// The closest center of every row (labels, X.rows values) and its squared distance (float64,
+// computed exactly from X's values): k-means||'s per-chunk work. check_finite as above.
+template <class T>
+void kmeans_nearest(MatrixView<T> X, MatrixView<double> centers, std::int32_t* labels,
+                    double* sq_distances, int n_threads = 0, bool check_finite = true);
 
 }  // namespace pith

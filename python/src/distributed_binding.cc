@@ -27,7 +27,8 @@ template <class T>
 std::tuple<OutArray<double>, OutArray<double>, double> kmeans_lloyd_step(InMatrix<T> X,
                                                                          nb::object sample_weight,
                                                                          InMatrix<double> centers,
-                                                                         int n_threads) {
+                                                                         int n_threads,
+                                                                         bool check_finite) {
   if (centers.shape(1) != X.shape(1) || centers.shape(0) == 0) {
     throw_invalid_argument("centers have shape (" + std::to_string(centers.shape(0)) + ", " +
                            std::to_string(centers.shape(1)) + "), expected (k >= 1, " +
@@ -37,11 +38,29 @@ std::tuple<OutArray<double>, OutArray<double>, double> kmeans_lloyd_step(InMatri
   LloydStats stats;
   {
     nb::gil_scoped_release release;
-    stats = kmeans_lloyd_stats<T>(view(X), weights, view(centers), nullptr, n_threads);
+    stats =
+        kmeans_lloyd_stats<T>(view(X), weights, view(centers), nullptr, n_threads, check_finite);
   }
   const std::size_t k = stats.n_clusters, d = stats.n_features;
   return {to_numpy(std::move(stats.sums), {k, d}), to_numpy(std::move(stats.weights), {k}),
           stats.inertia};
+}
+
+// Returns (labels (n,), squared distances (n,)) of the rows of X to their closest center.
+template <class T>
+std::tuple<OutArray<std::int32_t>, OutArray<double>> kmeans_nearest_rows(InMatrix<T> X,
+                                                                         InMatrix<double> centers,
+                                                                         int n_threads,
+                                                                         bool check_finite) {
+  const std::size_t n = X.shape(0);
+  std::vector<std::int32_t> labels(n);
+  std::vector<double> sq_distances(n);
+  {
+    nb::gil_scoped_release release;
+    kmeans_nearest<T>(view(X), view(centers), labels.data(), sq_distances.data(), n_threads,
+                      check_finite);
+  }
+  return {to_numpy(std::move(labels), {n}), to_numpy(std::move(sq_distances), {n})};
 }
 
 // Returns (sum_i s_i loss_i, gradient (rows, d + 1)) for parameters W (rows, d + 1).
@@ -109,8 +128,11 @@ std::tuple<OutArray<double>, double, int, bool, std::string> minimize_lbfgs(
 template <class T>
 void bind_distributed_dtype(nb::module_& m) {
   m.def("kmeans_lloyd_step", &kmeans_lloyd_step<T>, "X"_a.noconvert(), "sample_weight"_a.none(),
-        "centers"_a.noconvert(), "n_threads"_a,
+        "centers"_a.noconvert(), "n_threads"_a, "check_finite"_a = true,
         "One Lloyd step's statistics on a chunk: (sums (k, d), weights (k,), inertia).");
+  m.def("kmeans_nearest", &kmeans_nearest_rows<T>, "X"_a.noconvert(), "centers"_a.noconvert(),
+        "n_threads"_a, "check_finite"_a = true,
+        "The closest center of every row and its squared distance: (labels, sq_distances).");
   m.def("logistic_chunk_loss_gradient", &logistic_chunk_loss_gradient<T>, "X"_a.noconvert(),
         "y"_a.noconvert(), "sample_weight"_a.none(), "n_classes"_a, "W"_a.noconvert(),
         "n_threads"_a,

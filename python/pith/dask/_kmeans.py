@@ -19,7 +19,9 @@ def _step(block, weights, *, centers):
     if block.shape[0] == 0:
         return np.zeros((k, d)), np.zeros(k), 0.0
     w = None if weights is None else np.ascontiguousarray(weights, dtype=block.dtype)
-    return _core.kmeans_lloyd_step(np.ascontiguousarray(block), w, centers, c.worker_threads())
+    # The fit checked every chunk for NaN/inf once (finite_stats): no scan per iteration.
+    return _core.kmeans_lloyd_step(np.ascontiguousarray(block), w, centers, c.worker_threads(),
+                                   False)
 
 
 def _add(*parts):
@@ -31,10 +33,8 @@ def _farthest(block, weights, offset, *, centers, m):
     row, weight, label) each, for relocating empty clusters as scikit-learn does."""
     if block.shape[0] == 0:
         return []
-    block = np.ascontiguousarray(block)
-    labels = _core.kmeans_predict(centers, block, c.worker_threads())
-    diff = block.astype(np.float64) - centers[labels]
-    dist = np.einsum("ij,ij->i", diff, diff)
+    labels, dist = _core.kmeans_nearest(np.ascontiguousarray(block), centers,
+                                        c.worker_threads(), False)
     order = np.lexsort((np.arange(len(dist)), -dist))[:m]
     w = np.ones(len(dist)) if weights is None else np.asarray(weights, dtype=np.float64)
     return [(dist[i], offset + i, block[i].astype(np.float64), w[i], labels[i]) for i in order]
@@ -43,12 +43,9 @@ def _farthest(block, weights, offset, *, centers, m):
 def _nearest_d2(block, previous, *, centers):
     """Squared distance of every row to its closest center, given the previous minimum (or None):
     each k-means|| round only measures the rows against its new candidates."""
-    block = np.ascontiguousarray(block)
     if block.shape[0] == 0:
         return np.empty(0)
-    labels = _core.kmeans_predict(centers, block, c.worker_threads())
-    diff = block.astype(np.float64) - centers[labels]
-    d2 = np.einsum("ij,ij->i", diff, diff)
+    _, d2 = _core.kmeans_nearest(np.ascontiguousarray(block), centers, c.worker_threads(), False)
     return d2 if previous is None else np.minimum(previous, d2)
 
 
