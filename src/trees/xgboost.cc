@@ -30,7 +30,7 @@ using xgboost_json::Json;
 constexpr std::int64_t kMaxCategory = std::int64_t{1} << 24;
 
 [[noreturn]] void unsupported(const std::string& what) {
-  throw Error(ErrorCode::kUnsupported, "XGBoost model: " + what + " is not supported");
+  fail(what + " is not supported", ErrorCode::kUnsupported);
 }
 
 std::string str(std::size_t value) { return std::to_string(value); }

@@ -99,8 +99,18 @@ const Json& array_of(const Json& value, const std::string& path) {
 
 }  // namespace
 
-void fail(const std::string& message) {
-  throw Error(ErrorCode::kFormat, "XGBoost model: " + message);
+void fail(const std::string& message, ErrorCode code) {
+  std::string text = "XGBoost model: ";
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      text += c;
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      text += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+    }
+  }
+  throw Error(code, text);
 }
 
 Json parse_document(std::string_view bytes) {
@@ -111,9 +121,10 @@ Json parse_document(std::string_view bytes) {
                      (bytes[1] == '"' || std::isspace(static_cast<unsigned char>(bytes[1])) != 0));
   if (!text && first != '{') {
     if (bytes.substr(0, 4) == "binf") {
-      throw Error(ErrorCode::kUnsupported,
-                  "XGBoost model: the legacy binary format is not supported; save the model as "
-                  "JSON or UBJSON (booster.save_model(\"model.json\") or \"model.ubj\")");
+      fail(
+          "the legacy binary format is not supported; save the model as JSON or UBJSON "
+          "(booster.save_model(\"model.json\") or \"model.ubj\")",
+          ErrorCode::kUnsupported);
     }
     fail("expected a JSON or UBJSON document (starting with '{'), found byte " +
          std::to_string(first));

@@ -8,12 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include "pith/error.h"
+
 namespace pith::xgboost_json {
 
 using Json = nlohmann::json;
 
-// Throws Error(kFormat) with "XGBoost model: " and the message.
-[[noreturn]] void fail(const std::string& message);
+// Throws Error(code) with "XGBoost model: " and the message, its bytes outside printable ASCII
+// escaped as \xNN: messages quote the document, whose bytes may be anything, and must stay
+// text for every caller (Python decodes them as UTF-8).
+[[noreturn]] void fail(const std::string& message, ErrorCode code = ErrorCode::kFormat);
 
 // Parses the document; UBJSON unless the bytes start like JSON text ('{' then '"', or
 // whitespace). Every floating-point number becomes the nearest float32 (from the decimal text

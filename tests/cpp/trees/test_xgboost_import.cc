@@ -248,8 +248,18 @@ std::vector<Bad> bad_inputs() {
       "{i\x01"
       "a[$d#L";
   huge_count += std::string("\x00\x00\x01\x00\x00\x00\x00\x00", 8);
+  // A byte that is not UTF-8 in a string: the JSON parser refuses it, UBJSON takes it as is.
+  std::string raw_json(kModel);
+  raw_json.replace(raw_json.find("reg:squarederror"), 16, "reg:\xff");
+  Json odd = model_json();
+  odd["learner"]["objective"]["name"] = "reg:_";
+  std::string raw_ubjson = to_ubjson(odd);
+  raw_ubjson[raw_ubjson.find("reg:_") + 4] = '\xff';
   return {
       {"empty", "", ErrorCode::kFormat, "empty input"},
+      {"invalid UTF-8 JSON", raw_json, ErrorCode::kFormat,
+       "ill-formed UTF-8 byte; last read: '\"reg:\\xff"},
+      {"invalid UTF-8 UBJSON", raw_ubjson, ErrorCode::kUnsupported, "the objective \"reg:\\xff\""},
       {"text", "hello", ErrorCode::kFormat, "expected a JSON or UBJSON document"},
       {"legacy binary", "binf\x01\x02", ErrorCode::kUnsupported, "legacy binary format"},
       {"truncated JSON", std::string(kModel).substr(0, 300), ErrorCode::kFormat, "not valid JSON"},
@@ -333,7 +343,10 @@ TEST(XgboostImport, MalformedAndUnsupportedInputsAreRefused) {
       ADD_FAILURE() << "accepted";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), bad.code) << e.what();
-      EXPECT_NE(std::string(e.what()).find(bad.message), std::string::npos) << e.what();
+      const std::string message = e.what();
+      EXPECT_NE(message.find(bad.message), std::string::npos) << message;
+      // Printable ASCII: the document's bytes are escaped, so Python can always decode it.
+      for (const char c : message) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << message;
     }
   }
 }
