@@ -1,16 +1,21 @@
 // import_xgboost (pith/xgboost_import.h): a hand-written XGBoost model predicts exactly (`<` at
 // the threshold, float32 rounding of the input, NaN defaults, categorical sets, the base margin,
-// dart weights), in JSON and UBJSON; malformed and unsupported documents are refused with
-// pith::Error and a message naming the problem, truncated and corrupted ones never crash.
+// dart weights), in JSON and UBJSON; models written by XGBoost itself (tests/data/xgboost) give
+// its margins bit for bit; malformed and unsupported documents are refused with pith::Error and
+// a message naming the problem, truncated and corrupted ones never crash.
 #include "pith/xgboost_import.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -375,6 +380,66 @@ TEST(XgboostImport, TruncationsAndCorruptionsNeverCrash) {
     }
   }
 }
+
+// Models written by XGBoost 3.2.0 (tests/data/xgboost/make_models.py) with its margins for rows
+// that hit every threshold, NaN, unseen, negative and huge categories: bit-equal raw scores.
+std::string read_file(const std::string& name) {
+  std::ifstream in(std::string(PITH_TEST_DATA_DIR) + "/xgboost/" + name, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open test data " + name);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<float> floats_from_bits(const Json& bits) {
+  std::vector<float> values;
+  for (const Json& b : bits) {
+    const auto u = b.get<std::uint32_t>();
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    values.push_back(f);
+  }
+  return values;
+}
+
+class XgboostFiles : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(XgboostFiles, RawScoresAreBitEqualToXgboostMargins) {
+  const Json expected = Json::parse(read_file(std::string(GetParam()) + ".expected.json"));
+  const std::vector<float> X = floats_from_bits(expected["X"]);
+  const std::vector<float> margins = floats_from_bits(expected["margins"]);
+  for (const char* format : {".json", ".ubj"}) {
+    SCOPED_TRACE(format);
+    const Model model = import_xgboost(read_file(GetParam() + std::string(format)));
+    const TreeEnsembleModel& m = ensemble(model);
+    const std::size_t rows = expected["rows"].get<std::size_t>();
+    ASSERT_EQ(X.size(), rows * m.n_features);
+    ASSERT_EQ(margins.size(), rows * m.n_outputs);
+    std::vector<float> scores(margins.size());
+    tree_ensemble_raw_scores<float>(m, {X.data(), rows, m.n_features}, scores.data(), 2);
+    const std::vector<double> scores64 = raw_scores(model, {X.begin(), X.end()});
+    for (std::size_t i = 0; i < margins.size(); ++i) {
+      EXPECT_EQ(std::memcmp(&scores[i], &margins[i], sizeof(float)), 0)
+          << "value " << i << ": " << scores[i] << " vs XGBoost " << margins[i];
+      EXPECT_EQ(static_cast<float>(scores64[i]), margins[i]) << "value " << i;
+    }
+    // Corrupted real documents (typed UBJSON arrays, long JSON): an Error or a model, no crash.
+    std::string document = read_file(GetParam() + std::string(format));
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<std::size_t> position(0, document.size() - 1);
+    for (int trial = 0; trial < 500; ++trial) {
+      std::string corrupted = document;
+      corrupted[position(rng)] = static_cast<char>(rng() & 0xff);
+      try {
+        const Model loaded = import_xgboost(corrupted);
+        const std::size_t d = ensemble(loaded).n_features;
+        if (d <= 1000) raw_scores(loaded, std::vector<double>(d, 0.5));
+      } catch (const Error&) {
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Xgboost320, XgboostFiles,
+                         ::testing::Values("multiclass_categorical", "dart_regression"));
 
 }  // namespace
 }  // namespace pith
