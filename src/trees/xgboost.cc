@@ -151,11 +151,20 @@ TreeCategories read_categories(const Json& tree, std::size_t n_nodes, const std:
   return c;
 }
 
+void push_leaf(TreeEnsembleModel& m, float value) {
+  m.left_child.push_back(-1);
+  m.right_child.push_back(-1);
+  m.feature.push_back(0);
+  m.threshold.push_back(0.0);
+  m.node_flags.push_back(0);
+  m.leaf_values.push_back(static_cast<double>(value));
+}
+
 // Appends one XGBoost tree to the ensemble, its nodes renumbered breadth-first from the root
 // (pruned, unreachable nodes are dropped). Leaf values are multiplied by `weight` in float32
 // (dart), as XGBoost does.
 void append_tree(const Json& tree, const std::string& path, std::size_t n_features, float weight,
-                 bool weighted, TreeEnsembleModel& m) {
+                 TreeEnsembleModel& m) {
   using xgboost_json::find_member;
   using xgboost_json::float_array;
   using xgboost_json::integer_array;
@@ -209,13 +218,7 @@ void append_tree(const Json& tree, const std::string& path, std::size_t n_featur
     if (left[u] == -1) {
       if (right[u] != -1)
         fail(node + ": left child -1 (a leaf) but right child " + std::to_string(right[u]));
-      const float value = weighted ? weight * condition[u] : condition[u];
-      m.left_child.push_back(-1);
-      m.right_child.push_back(-1);
-      m.feature.push_back(0);
-      m.threshold.push_back(0.0);
-      m.node_flags.push_back(0);
-      m.leaf_values.push_back(static_cast<double>(value));
+      push_leaf(m, weight * condition[u]);  // exact for gbtree's weight 1
       continue;
     }
     for (const std::int64_t child : {left[u], right[u]}) {
@@ -260,150 +263,163 @@ void append_tree(const Json& tree, const std::string& path, std::size_t n_featur
   m.tree_offsets.push_back(m.left_child.size());
 }
 
-}  // namespace
+// Where the trees are: gbtree's model, or dart's (with its per-tree weights).
+struct Booster {
+  const Json* model = nullptr;
+  std::string path;
+  bool dart = false;
+  std::vector<float> weight_drop;
+};
 
-Model import_xgboost(std::string_view bytes) {
-  using xgboost_json::integer_array;
+Booster read_booster(const Json& learner) {
+  using xgboost_json::member;
+  const Json& booster = member(learner, "gradient_booster", "learner");
+  const std::string path = "learner.gradient_booster";
+  const std::string name =
+      xgboost_json::string_value(member(booster, "name", path), path + ".name");
+  Booster b;
+  if (name == "gbtree") {
+    b.model = &member(booster, "model", path);
+    b.path = path + ".model";
+  } else if (name == "dart") {
+    b.model = &member(member(booster, "gbtree", path), "model", path + ".gbtree");
+    b.path = path + ".gbtree.model";
+    b.dart = true;
+    b.weight_drop =
+        xgboost_json::float_array(member(booster, "weight_drop", path), path + ".weight_drop");
+  } else if (name == "gblinear") {
+    unsupported(
+        "the gblinear booster (a linear model; pith imports the tree boosters gbtree and dart)");
+  } else {
+    unsupported("the booster \"" + name + "\" (expected gbtree or dart)");
+  }
+  return b;
+}
+
+// Features, outputs, classes, transform and base margins from learner_model_param and the
+// objective.
+void read_outputs(const Json& learner, TreeEnsembleModel& m) {
   using xgboost_json::integer_value;
   using xgboost_json::member;
-  using xgboost_json::string_value;
-  const Json document = xgboost_json::parse_document(bytes);
-  const Json& learner = member(document, "learner", "the document");
-  const Json& booster = member(learner, "gradient_booster", "learner");
-  const std::string booster_name = string_value(member(booster, "name", "learner.gradient_booster"),
-                                                "learner.gradient_booster.name");
-  std::string model_path = "learner.gradient_booster.model";
-  const Json* trees_model = nullptr;
-  std::vector<float> weight_drop;
-  const bool dart = booster_name == "dart";
-  if (booster_name == "gbtree") {
-    trees_model = &member(booster, "model", "learner.gradient_booster");
-  } else if (dart) {
-    const Json& gbtree = member(booster, "gbtree", "learner.gradient_booster");
-    trees_model = &member(gbtree, "model", "learner.gradient_booster.gbtree");
-    model_path = "learner.gradient_booster.gbtree.model";
-    weight_drop =
-        xgboost_json::float_array(member(booster, "weight_drop", "learner.gradient_booster"),
-                                  "learner.gradient_booster.weight_drop");
-  } else if (booster_name == "gblinear") {
-    unsupported(
-        "the gblinear booster (a linear model; pith imports the tree boosters gbtree "
-        "and dart)");
-  } else {
-    unsupported("the booster \"" + booster_name + "\" (expected gbtree or dart)");
-  }
-
-  const std::string param_path = "learner.learner_model_param";
+  const std::string path = "learner.learner_model_param";
   const Json& param = member(learner, "learner_model_param", "learner");
   const std::int64_t num_feature =
-      integer_value(member(param, "num_feature", param_path), param_path + ".num_feature");
+      integer_value(member(param, "num_feature", path), path + ".num_feature");
   const std::int64_t num_class =
-      integer_value(member(param, "num_class", param_path), param_path + ".num_class");
-  const Json* num_target_json = xgboost_json::find_member(param, "num_target", param_path);
+      integer_value(member(param, "num_class", path), path + ".num_class");
+  const Json* num_target_json = xgboost_json::find_member(param, "num_target", path);
   const std::int64_t num_target =
-      num_target_json != nullptr ? integer_value(*num_target_json, param_path + ".num_target") : 1;
-  const std::string objective_name =
-      string_value(member(member(learner, "objective", "learner"), "name", "learner.objective"),
-                   "learner.objective.name");
+      num_target_json != nullptr ? integer_value(*num_target_json, path + ".num_target") : 1;
+  const std::string objective_name = xgboost_json::string_value(
+      member(member(learner, "objective", "learner"), "name", "learner.objective"),
+      "learner.objective.name");
   const Objective objective = objective_of(objective_name);
   if (num_feature < 1 || num_feature > std::numeric_limits<std::uint32_t>::max()) {
-    fail(param_path + ".num_feature: expected 1 .. 2^32 - 1, found " + std::to_string(num_feature));
+    fail(path + ".num_feature: expected 1 .. 2^32 - 1, found " + std::to_string(num_feature));
   }
   if (num_target < 1 || num_target > (1 << 20)) {
-    fail(param_path + ".num_target: expected >= 1, found " + std::to_string(num_target));
+    fail(path + ".num_target: expected >= 1, found " + std::to_string(num_target));
   }
   if (num_target > 1 && (objective.binary_classifier || objective.multiclass)) {
     unsupported(objective_name + " with num_target " + std::to_string(num_target) +
                 " (multi-label classification)");
   }
-
-  TreeEnsembleModel m;
   m.n_features = static_cast<std::size_t>(num_feature);
-  m.feature_precision = FeaturePrecision::kFloat32;
-  m.comparison = SplitComparison::kLess;
-  m.score_precision = ScorePrecision::kFloat32;
   m.transform = objective.transform;
   if (objective.multiclass) {
     if (num_class < 2 || num_class > (1 << 20)) {
-      fail(param_path + ".num_class: expected >= 2 for " + objective_name + ", found " +
+      fail(path + ".num_class: expected >= 2 for " + objective_name + ", found " +
            std::to_string(num_class));
     }
     m.n_outputs = static_cast<std::size_t>(num_class);
   } else {
     if (num_class > 1) {
-      fail(param_path + ".num_class is " + std::to_string(num_class) + " but the objective " +
+      fail(path + ".num_class is " + std::to_string(num_class) + " but the objective " +
            objective_name + " is not multiclass");
     }
     m.n_outputs = static_cast<std::size_t>(num_target);
   }
   if (objective.binary_classifier || objective.multiclass) {
+    // XGBoost's labels are 0 .. K - 1 (pith.from_xgboost puts an XGBClassifier's classes_).
     std::vector<std::int64_t> labels(objective.multiclass ? m.n_outputs : 2);
     for (std::size_t k = 0; k < labels.size(); ++k) labels[k] = static_cast<std::int64_t>(k);
     m.classes = std::move(labels);
   }
-  m.base_score = base_margin(
-      xgboost_json::float_list_string(
-          string_value(member(param, "base_score", param_path), param_path + ".base_score"),
-          param_path + ".base_score"),
-      objective.link, m.n_outputs, param_path + ".base_score");
+  const std::string base_score =
+      xgboost_json::string_value(member(param, "base_score", path), path + ".base_score");
+  m.base_score = base_margin(xgboost_json::float_list_string(base_score, path + ".base_score"),
+                             objective.link, m.n_outputs, path + ".base_score");
+}
 
-  const Json& trees = member(*trees_model, "trees", model_path);
-  if (!trees.is_array()) fail(model_path + ".trees: expected an array");
+void read_trees(const Booster& b, TreeEnsembleModel& m) {
+  using xgboost_json::integer_value;
+  using xgboost_json::member;
+  const Json& trees = member(*b.model, "trees", b.path);
+  if (!trees.is_array()) fail(b.path + ".trees: expected an array");
   const auto tree_info =
-      integer_array(member(*trees_model, "tree_info", model_path), model_path + ".tree_info");
+      xgboost_json::integer_array(member(*b.model, "tree_info", b.path), b.path + ".tree_info");
   const std::size_t n_trees = trees.size();
-  if (tree_info.size() != n_trees || (dart && weight_drop.size() != n_trees)) {
-    fail(model_path + ": " + str(n_trees) + " trees but " + str(tree_info.size()) +
+  if (tree_info.size() != n_trees || (b.dart && b.weight_drop.size() != n_trees)) {
+    fail(b.path + ": " + str(n_trees) + " trees but " + str(tree_info.size()) +
          " tree_info values" +
-         (dart ? " and " + str(weight_drop.size()) + " weight_drop values" : "") +
+         (b.dart ? " and " + str(b.weight_drop.size()) + " weight_drop values" : "") +
          "; expected one per tree");
   }
-  if (const Json* gbtree_param =
-          xgboost_json::find_member(*trees_model, "gbtree_model_param", model_path)) {
-    const std::string p = model_path + ".gbtree_model_param";
-    const std::int64_t num_trees =
-        integer_value(member(*gbtree_param, "num_trees", p), p + ".num_trees");
+  if (const Json* param = xgboost_json::find_member(*b.model, "gbtree_model_param", b.path)) {
+    const std::string p = b.path + ".gbtree_model_param";
+    const std::int64_t num_trees = integer_value(member(*param, "num_trees", p), p + ".num_trees");
     if (num_trees != static_cast<std::int64_t>(n_trees)) {
       fail(p + ".num_trees is " + std::to_string(num_trees) + " but the model has " + str(n_trees) +
            " trees");
     }
   }
-
   m.tree_offsets.push_back(0);
   m.category_offsets.push_back(0);
   for (std::size_t t = 0; t < n_trees; ++t) {
-    const std::string path = model_path + ".trees[" + str(t) + "]";
     if (tree_info[t] < 0 || tree_info[t] >= static_cast<std::int64_t>(m.n_outputs)) {
-      fail(model_path + ".tree_info[" + str(t) + "]: output group " + std::to_string(tree_info[t]) +
+      fail(b.path + ".tree_info[" + str(t) + "]: output group " + std::to_string(tree_info[t]) +
            "; expected 0 .. " + str(m.n_outputs - 1));
     }
     m.tree_output.push_back(static_cast<std::uint32_t>(tree_info[t]));
-    append_tree(trees[t], path, m.n_features, dart ? weight_drop[t] : 1.0f, dart, m);
+    append_tree(trees[t], b.path + ".trees[" + str(t) + "]", m.n_features,
+                b.dart ? b.weight_drop[t] : 1.0f, m);
   }
   if (n_trees == 0) {  // no boosting round: a zero leaf per output keeps the base margins exact
     for (std::size_t j = 0; j < m.n_outputs; ++j) {
       m.tree_output.push_back(static_cast<std::uint32_t>(j));
-      m.left_child.push_back(-1);
-      m.right_child.push_back(-1);
-      m.feature.push_back(0);
-      m.threshold.push_back(0.0);
-      m.node_flags.push_back(0);
-      m.leaf_values.push_back(0.0);
+      push_leaf(m, 0.0f);
       m.tree_offsets.push_back(m.left_child.size());
     }
   }
+}
 
+std::vector<std::string> read_feature_names(const Json& learner, std::size_t n_features) {
+  const Json* names = xgboost_json::find_member(learner, "feature_names", "learner");
+  if (names == nullptr) return {};
+  auto feature_names = xgboost_json::string_array(*names, "learner.feature_names");
+  if (!feature_names.empty() && feature_names.size() != n_features) {
+    fail("learner.feature_names: " + str(feature_names.size()) + " names for num_feature " +
+         str(n_features));
+  }
+  return feature_names;
+}
+
+}  // namespace
+
+Model import_xgboost(std::string_view bytes) {
+  const Json document = xgboost_json::parse_document(bytes);
+  const Json& learner = xgboost_json::member(document, "learner", "the document");
+  const Booster booster = read_booster(learner);
+  TreeEnsembleModel m;
+  m.feature_precision = FeaturePrecision::kFloat32;
+  m.comparison = SplitComparison::kLess;
+  m.score_precision = ScorePrecision::kFloat32;
+  read_outputs(learner, m);
+  read_trees(booster, m);
   Model model;
   model.input.n_features = m.n_features;
   model.input.dtype = DType::kFloat32;
-  if (const Json* names = xgboost_json::find_member(learner, "feature_names", "learner")) {
-    auto feature_names = xgboost_json::string_array(*names, "learner.feature_names");
-    if (!feature_names.empty() && feature_names.size() != m.n_features) {
-      fail("learner.feature_names: " + str(feature_names.size()) + " names for num_feature " +
-           str(m.n_features));
-    }
-    model.input.feature_names = std::move(feature_names);
-  }
+  model.input.feature_names = read_feature_names(learner, m.n_features);
   model.estimator = std::move(m);
   validate_model(model);
   return model;
