@@ -27,7 +27,9 @@ def from_xgboost(model):
     model : xgboost.Booster, xgboost.XGBModel (XGBClassifier, XGBRegressor, XGBRanker, ...),
             or str / os.PathLike
         A trained model, or the path of one saved by ``save_model`` as JSON (``.json``) or
-        UBJSON (``.ubj``).
+        UBJSON (``.ubj``). Like their own ``predict``, an XGBModel trained with early stopping
+        keeps the trees up to ``best_iteration`` and a Booster or file keeps all its trees
+        (slice a Booster, ``booster[:n]``, to keep fewer).
 
     Returns
     -------
@@ -69,6 +71,12 @@ def _model_bytes(model):
             return bytes(model.save_raw("ubj")), None
         if isinstance(model, xgboost.XGBModel):
             booster = model.get_booster()  # raises if the model is not fitted
+            try:  # XGBModel.predict stops at best_iteration when there is one (early stopping)
+                rounds = model.best_iteration + 1
+            except AttributeError:
+                rounds = None
+            if rounds is not None and rounds < booster.num_boosted_rounds():
+                booster = booster[:rounds]
             classes = getattr(model, "classes_", None)
             return bytes(booster.save_raw("ubj")), None if classes is None else np.asarray(classes)
     raise TypeError(

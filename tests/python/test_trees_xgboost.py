@@ -313,6 +313,19 @@ def test_regressor_pith_round_trip(tmp_path):
     np.testing.assert_array_equal(pith.load(tmp_path / "r.pith").predict(X), ours.predict(X))
 
 
+def test_early_stopping_keeps_what_each_predict_uses():
+    X, y = load_diabetes(return_X_y=True)
+    reg = xgb.XGBRegressor(n_estimators=200, max_depth=4, learning_rate=0.3,
+                           early_stopping_rounds=3)
+    reg.fit(X[:300], y[:300], eval_set=[(X[300:], y[300:])], verbose=False)
+    booster = reg.get_booster()
+    assert reg.best_iteration + 1 < booster.num_boosted_rounds()
+    ours = pith.from_xgboost(reg)  # XGBRegressor.predict stops at best_iteration
+    assert ours.n_trees_ == reg.best_iteration + 1
+    assert_bit_equal(ours.predict(X), reg.predict(X))
+    assert_bit_equal(pith.from_xgboost(booster).predict(X), margins(booster, X))  # all trees
+
+
 def test_string_labels_are_refused_by_xgboost():
     X = np.random.default_rng(2).normal(size=(50, 2))
     try:
