@@ -9,8 +9,10 @@ xgboost is not a dependency of pith: its types are only recognised if it is alre
 which it is whenever the caller holds an XGBoost object.
 """
 
+import math
 import os
 import sys
+import warnings
 
 import numpy as np
 
@@ -77,6 +79,7 @@ def _model_bytes(model):
                 rounds = None
             if rounds is not None and rounds < booster.num_boosted_rounds():
                 booster = booster[:rounds]
+            _warn_missing(model)
             classes = getattr(model, "classes_", None)
             return bytes(booster.save_raw("ubj")), None if classes is None else np.asarray(classes)
     raise TypeError(
@@ -84,3 +87,15 @@ def _model_bytes(model):
         "XGBRegressor, ...) or the path of a model saved as .json or .ubj; got "
         f"{type(model).__module__}.{type(model).__qualname__}"
     )
+
+
+def _warn_missing(model):
+    missing = getattr(model, "missing", math.nan)
+    if missing is not None and not (isinstance(missing, float) and math.isnan(missing)):
+        warnings.warn(
+            f"{type(model).__name__}(missing={missing!r}) treats {missing!r} in X as a missing "
+            "value; the pith model treats only NaN as missing: replace "
+            f"{missing!r} by NaN in X before predicting",
+            UserWarning,
+            stacklevel=3,
+        )

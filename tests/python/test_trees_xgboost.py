@@ -326,6 +326,16 @@ def test_early_stopping_keeps_what_each_predict_uses():
     assert_bit_equal(pith.from_xgboost(booster).predict(X), margins(booster, X))  # all trees
 
 
+def test_missing_sentinel_other_than_nan_warns():
+    X = np.random.default_rng(5).normal(size=(200, 3))
+    X[::7, 1] = -999.0
+    reg = xgb.XGBRegressor(n_estimators=5, missing=-999.0).fit(X, X[:, 0])
+    with pytest.warns(UserWarning, match=r"missing=-999.0\) treats -999.0 in X as a missing"):
+        ours = pith.from_xgboost(reg)
+    X_nan = np.where(X == -999.0, np.nan, X)
+    assert_bit_equal(ours.predict(X_nan), reg.predict(X))
+
+
 def test_string_labels_are_refused_by_xgboost():
     X = np.random.default_rng(2).normal(size=(50, 2))
     try:
