@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "pith/error.h"
@@ -20,23 +21,21 @@ namespace {
 
 // XGBoost's documents nest about 7 levels; anything far deeper is not one, and nlohmann's
 // UBJSON reader recurses once per level.
-constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxDepth = 64;
 
 const char* type_name(const Json& value) { return value.type_name(); }
 
-// Builds the DOM as nlohmann's own SAX DOM parser does, but reads floating-point numbers as
-// XGBoost does (float32: JSON from its decimal text, UBJSON values rounded) and stops at
-// kMaxDepth.
+// Builds the document from nlohmann's SAX events (with only its public API), reading
+// floating-point numbers as XGBoost does (float32: JSON from its decimal text, UBJSON values
+// rounded) and stopping at kMaxDepth.
 class Reader {
  public:
-  using Dom = nlohmann::detail::json_sax_dom_parser<Json>;
+  Reader(Json& result, bool text) : root_(result), text_(text) {}
 
-  Reader(Json& result, bool text) : dom_(result, /*allow_exceptions=*/true), text_(text) {}
-
-  bool null() { return dom_.null(); }
-  bool boolean(bool value) { return dom_.boolean(value); }
-  bool number_integer(Json::number_integer_t value) { return dom_.number_integer(value); }
-  bool number_unsigned(Json::number_unsigned_t value) { return dom_.number_unsigned(value); }
+  bool null() { return put(nullptr); }
+  bool boolean(bool value) { return put(value); }
+  bool number_integer(Json::number_integer_t value) { return put(value); }
+  bool number_unsigned(Json::number_unsigned_t value) { return put(value); }
   bool number_float(Json::number_float_t value, const Json::string_t& text) {
     float f = static_cast<float>(value);
     if (text_) {
@@ -52,21 +51,18 @@ class Reader {
       error_ = "the number " + std::to_string(value) + " is outside the float32 range";
       return false;
     }
-    return dom_.number_float(static_cast<double>(f), text);
+    return put(static_cast<double>(f));
   }
-  bool string(Json::string_t& value) { return dom_.string(value); }
-  bool binary(Json::binary_t& value) { return dom_.binary(value); }
-  bool start_object(std::size_t size) { return deeper() && dom_.start_object(size); }
-  bool key(Json::string_t& value) { return dom_.key(value); }
-  bool end_object() {
-    --depth_;
-    return dom_.end_object();
+  bool string(Json::string_t& value) { return put(std::move(value)); }
+  bool binary(Json::binary_t& value) { return put(Json::binary(std::move(value))); }
+  bool start_object(std::size_t /*size*/) { return open(Json::object()); }
+  bool key(Json::string_t& value) {
+    slot_ = &(*open_.back())[value];
+    return true;
   }
-  bool start_array(std::size_t size) { return deeper() && dom_.start_array(size); }
-  bool end_array() {
-    --depth_;
-    return dom_.end_array();
-  }
+  bool end_object() { return close(); }
+  bool start_array(std::size_t /*size*/) { return open(Json::array()); }
+  bool end_array() { return close(); }
   template <class Exception>
   bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const Exception& e) {
     error_ = e.what();
@@ -76,15 +72,43 @@ class Reader {
   const std::string& error() const { return error_; }
 
  private:
-  bool deeper() {
-    if (++depth_ <= kMaxDepth) return true;
-    error_ = "nested deeper than " + std::to_string(kMaxDepth) + " levels";
-    return false;
+  // Stores a value where the document is: the root, the end of the open array, or the slot of
+  // the open object's last key. Returns where it went.
+  Json* place(Json&& value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    *slot_ = std::move(value);
+    return slot_;
+  }
+  bool put(Json&& value) {
+    place(std::move(value));
+    return true;
+  }
+  // Containers stay where they are while open: their parent gets no other element meanwhile.
+  bool open(Json&& container) {
+    if (open_.size() >= kMaxDepth) {
+      error_ = "nested deeper than " + std::to_string(kMaxDepth) + " levels";
+      return false;
+    }
+    open_.push_back(place(std::move(container)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    return true;
   }
 
-  Dom dom_;
+  Json& root_;
   bool text_;
-  int depth_ = 0;
+  std::vector<Json*> open_;  // the containers being filled, outermost first
+  Json* slot_ = nullptr;     // the value of the open object's last key
   std::string error_;
 };
 
