@@ -75,6 +75,7 @@ void bind_kmeans(nb::module_& m);
 void bind_models(nb::module_& m);
 void bind_linear(nb::module_& m);
 void bind_distributed(nb::module_& m);
+void bind_lightgbm(nb::module_& m);
 void bind_wasm(nb::module_& m);  // wasm_binding.cc: compile_wasm, dump_wasm
 
 }  // namespace pith::python

@@ -58,4 +58,5 @@ NB_MODULE(_core, m) {
   pith::python::bind_linear(m);
   pith::python::bind_distributed(m);
   pith::python::bind_wasm(m);
+  pith::python::bind_lightgbm(m);
 }

@@ -337,9 +337,33 @@ Model import_lightgbm(std::string_view text) {
     if (line.text == "end of trees") lt::fail("line " + std::to_string(line.number) + ": no trees");
     header_fields.add(line);
   }
+  // All of the text is read before anything is interpreted, so that a truncated text is
+  // reported as such (kFormat), not as whatever its cut-off last line seems to say.
+  std::vector<lt::Fields> tree_blocks;
+  for (;;) {
+    const std::size_t n = tree_blocks.size();
+    if (!more) {
+      lt::fail("the text ends after " + std::to_string(n) +
+               " trees without `end of trees` (truncated?)");
+    }
+    if (line.text == "end of trees") break;
+    const std::string at = "line " + std::to_string(line.number);
+    if (!starts_with(line.text, "Tree=")) {
+      lt::fail(at + ": expected `Tree=" + std::to_string(n) + "` or `end of trees`, found " +
+               quoted(line.text));
+    }
+    const auto index = lt::parse_int(line.text.substr(5), 0, kInt32Max, at + " (Tree)");
+    if (static_cast<std::size_t>(index) != n) {
+      lt::fail(at + ": expected Tree=" + std::to_string(n) +
+               ", found Tree=" + std::to_string(index));
+    }
+    lt::Fields& fields = tree_blocks.emplace_back();
+    while (reader.next(line) && !line.text.empty()) fields.add(line);
+    more = reader.next_nonempty(line);
+  }
+
   const Header h = parse_header(header_fields);
   const Output out = parse_objective(header_fields, h.num_class, h.per_iteration);
-
   TreeEnsembleModel m;
   m.n_features = h.n_features;
   m.n_outputs = h.per_iteration;
@@ -348,28 +372,8 @@ Model import_lightgbm(std::string_view text) {
   m.score_precision = ScorePrecision::kFloat64;
   m.tree_offsets.push_back(0);
   m.category_offsets.push_back(0);
-  std::size_t n_trees = 0;
-  for (;; ++n_trees) {
-    if (!more) {
-      lt::fail("the text ends after " + std::to_string(n_trees) +
-               " trees without `end of trees` (truncated?)");
-    }
-    if (line.text == "end of trees") break;
-    const std::string at = "line " + std::to_string(line.number);
-    if (!starts_with(line.text, "Tree=")) {
-      lt::fail(at + ": expected `Tree=" + std::to_string(n_trees) + "` or `end of trees`, found " +
-               quoted(line.text));
-    }
-    const auto index = lt::parse_int(line.text.substr(5), 0, kInt32Max, at + " (Tree)");
-    if (static_cast<std::size_t>(index) != n_trees) {
-      lt::fail(at + ": expected Tree=" + std::to_string(n_trees) +
-               ", found Tree=" + std::to_string(index));
-    }
-    lt::Fields tree_fields;
-    while (reader.next(line) && !line.text.empty()) tree_fields.add(line);
-    add_tree(m, tree_fields, n_trees);
-    more = reader.next_nonempty(line);
-  }
+  const std::size_t n_trees = tree_blocks.size();
+  for (std::size_t t = 0; t < n_trees; ++t) add_tree(m, tree_blocks[t], t);
   if (n_trees == 0) lt::fail("no trees before `end of trees`");
   if (n_trees % m.n_outputs != 0) {
     lt::fail(std::to_string(n_trees) + " trees is not a whole number of iterations of " +
