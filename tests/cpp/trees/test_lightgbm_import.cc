@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -253,11 +255,50 @@ TEST(LightgbmImport, MalformedAndUnsupportedTextsAreRefusedByName) {
   }
 }
 
-// Every prefix of the model is refused as malformed (kFormat); the model with any byte replaced
-// is refused with pith::Error or (when still well-formed) imported and valid; nothing else escapes.
-TEST(LightgbmImport, TruncatedAndCorruptedTextsThrowOrImport) {
-  const std::string text = kModel;
+// A real model written by LightGBM 4.7.0 (tests/data/lightgbm/README.md): 3 classes, 3 rounds,
+// NaN in training, a categorical feature; expected raw scores from Booster.predict(raw_score=True).
+std::string real_model() {
+  std::ifstream in(std::string(PITH_TEST_DATA_DIR) + "/lightgbm/multiclass_nan_categorical.txt",
+                   std::ios::binary);
+  EXPECT_TRUE(in.good()) << "tests/data/lightgbm/multiclass_nan_categorical.txt is missing";
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(LightgbmImport, RealModelScoresAreLightgbmsBitForBit) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<std::vector<double>> X = {{0.5, -1.0, 1.0, 0.0}, {nan, nan, nan, nan},
+                                              {-0.3, 2.0, 4.0, 1.0}, {1.2, 0.1, -0.5, -2.0},
+                                              {0.0, 0.0, 6.0, 0.0},  {-2.0, 1.0, 100.0, 3.0}};
+  const std::vector<std::vector<double>> expected = {
+      {-1.3750761339687594, -0.93325828479717265, -0.888276690486829},
+      {-0.95781665862951859, -0.49867750065272137, -1.9159246713784206},
+      {-1.2793784450345005, -0.34788434978062954, -1.9667810592539177},
+      {-1.3750761339687594, -0.49867750065272137, -1.9039509182233656},
+      {-1.2793784450345005, -0.5705507857220653, -1.3167806385070815},
+      {-0.5995930166127118, -0.96097990779949161, -1.9619371187504457}};
+  const Model model = import_lightgbm(real_model());
+  const TreeEnsembleModel& m = trees(model);
+  ASSERT_EQ(m.n_outputs, 3u);
+  EXPECT_EQ(m.transform, TreeTransform::kSoftmax);
+  EXPECT_GT(m.category_nodes.size(), 0u);
+  std::vector<double> flat, out(X.size() * 3);
+  for (const auto& row : X) flat.insert(flat.end(), row.begin(), row.end());
+  tree_ensemble_raw_scores(m, MatrixView<double>{flat.data(), X.size(), 4}, out.data(), 1);
+  for (std::size_t i = 0; i < X.size(); ++i) {
+    for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(out[i * 3 + k], expected[i][k]) << i << ", " << k;
+  }
+}
+
+// Every prefix of a model is refused as malformed (kFormat); the model with a byte replaced (at
+// every offset; by each of `replacements`, or with `cycle` by one of them in turn, to bound the
+// run time on big models) is refused with pith::Error or, when still well-formed, imported and
+// valid. Nothing else may escape, and under the sanitizers nothing may read out of bounds.
+void expect_truncations_and_corruptions_refused(const std::string& text,
+                                                const std::string& replacements, bool cycle) {
   const std::size_t end_of_trees = text.find("end of trees");
+  ASSERT_NE(end_of_trees, std::string::npos);
   for (std::size_t n = 0; n < text.size(); ++n) {
     try {
       import_lightgbm(text.substr(0, n));
@@ -268,7 +309,9 @@ TEST(LightgbmImport, TruncatedAndCorruptedTextsThrowOrImport) {
     }
   }
   for (std::size_t i = 0; i < text.size(); ++i) {
-    for (const char byte : {'\0', '\n', ' ', '-', '9', 'e', '='}) {
+    for (std::size_t r = 0; r < replacements.size(); ++r) {
+      if (cycle && r != i % replacements.size()) continue;
+      const char byte = replacements[r];
       std::string bad = text;
       bad[i] = byte;
       try {
@@ -278,6 +321,12 @@ TEST(LightgbmImport, TruncatedAndCorruptedTextsThrowOrImport) {
       }
     }
   }
+}
+
+TEST(LightgbmImport, TruncatedAndCorruptedTextsThrowOrImport) {
+  using namespace std::string_literals;
+  expect_truncations_and_corruptions_refused(kModel, "\0\n -9e="s, /*cycle=*/false);
+  expect_truncations_and_corruptions_refused(real_model(), "\0\n -9e="s, /*cycle=*/true);
 }
 
 }  // namespace
