@@ -3,6 +3,7 @@
 // refused with a message naming the problem (never a crash).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -317,6 +318,13 @@ void expect_truncations_and_corruptions_refused(const std::string& text,
       try {
         const Model model = import_lightgbm(bad);
         validate_model(model);
+        // What was accepted must also predict (in bounds, under the sanitizers).
+        const TreeEnsembleModel& m = trees(model);
+        const std::size_t d = m.n_features;
+        std::vector<double> X(2 * d, 0.0), out(2 * m.n_outputs);
+        std::fill(X.begin() + static_cast<std::ptrdiff_t>(d), X.end(),
+                  std::numeric_limits<double>::quiet_NaN());
+        tree_ensemble_raw_scores(m, MatrixView<double>{X.data(), 2, d}, out.data(), 1);
       } catch (const Error&) {
       }
     }
