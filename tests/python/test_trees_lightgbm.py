@@ -121,6 +121,16 @@ def test_multiclassova_is_not_normalised():
     assert not np.allclose(model.predict_proba(X).sum(axis=1), 1.0)
 
 
+@pytest.mark.parametrize(
+    "params", [{"boosting": "dart"}, {"data_sample_strategy": "goss"}], ids=["dart", "goss"]
+)
+def test_dart_and_goss_boosters(params):
+    # DART rescales earlier trees as it drops them; the text holds the final leaf values.
+    X, y = random_data()
+    booster = train({"objective": "binary", "num_leaves": 7, **params}, X, y > 0, rounds=30)
+    check_classifier(booster, X)
+
+
 # ---- Random forests (average_output).
 
 
