@@ -377,3 +377,17 @@ def test_unfitted_sklearn_model_is_refused():
 
     with pytest.raises(NotFittedError):
         pith.from_lightgbm(lgb.LGBMRegressor())
+
+
+def test_early_stopped_booster_is_taken_at_its_best_iteration():
+    X, y = random_data(n=600)
+    train_set = lgb.Dataset(X[:400], y[:400])
+    valid = lgb.Dataset(X[400:], y[400:] + 5 * np.sin(X[400:, 3]), reference=train_set)
+    booster = lgb.train(
+        {"objective": "regression", "verbose": -1, "num_threads": 1}, train_set,
+        num_boost_round=200, valid_sets=[valid], callbacks=[lgb.early_stopping(5, verbose=False)],
+        keep_training_booster=True,  # keeps the trees past the best iteration
+    )
+    assert 0 < booster.best_iteration < booster.current_iteration()
+    model = check_regressor(booster, X)  # Booster.predict uses best_iteration by default
+    assert model.n_trees_ == booster.best_iteration
