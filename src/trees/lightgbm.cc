@@ -195,6 +195,9 @@ void add_tree(TreeEnsembleModel& m, const lt::Fields& f, std::size_t index) {
   const auto right =
       lt::int_array(field("right_child"), where("right_child"), n_splits, -n_leaves, last_split);
   std::vector<std::int64_t> cat_boundaries, cat_bits;
+  // LightGBM gives every categorical split its own set; one set per split also keeps the
+  // expanded category lists as small as the text.
+  std::vector<std::uint8_t> set_used(static_cast<std::size_t>(n_cat), 0);
   if (n_cat > 0) {
     cat_boundaries = lt::int_array(field("cat_boundaries"), where("cat_boundaries"),
                                    static_cast<std::size_t>(n_cat) + 1, 0, kInt32Max);
@@ -227,6 +230,7 @@ void add_tree(TreeEnsembleModel& m, const lt::Fields& f, std::size_t index) {
                  " is not a category-set index in 0 .. num_cat - 1");
       }
       const auto s = static_cast<std::size_t>(t);
+      if (set_used[s]++ != 0) lt::fail(at + ": category set " + std::to_string(s) + " is reused");
       add_category_set(m, node, cat_bits, cat_boundaries[s], cat_boundaries[s + 1]);
       m.node_flags[node] =
           node_flag::kCategorical | node_flag::kCategoriesGoLeft | node_flag::kTruncateNegative;

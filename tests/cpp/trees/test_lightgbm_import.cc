@@ -236,6 +236,8 @@ TEST(LightgbmImport, MalformedAndUnsupportedTextsAreRefusedByName) {
       {"cat_boundaries=0 1", "cat_boundaries=1 1", ErrorCode::kFormat, "non-decreasing"},
       {"cat_threshold=11\n", "", ErrorCode::kFormat, "missing `cat_threshold=`"},
       {"num_cat=1", "num_cat=0", ErrorCode::kFormat, "category-set index"},
+      {"threshold=1.5 -0.5 0\ndecision_type=0 6 9", "threshold=1.5 0 0\ndecision_type=0 1 9",
+       ErrorCode::kFormat, "category set 0 is reused"},
       {"num_leaves=2\nnum_cat=0\nsplit_feature=1", "num_leaves=3\nnum_cat=0\nsplit_feature=1",
        ErrorCode::kFormat, "expected 3 values, found 2"},
       {"is_linear=0\nshrinkage=1\n\n\nTree=1", "is_linear=1\nshrinkage=1\n\n\nTree=1",
