@@ -24,6 +24,7 @@ from pith._core import ModelFormatError, __version__  # noqa: E402
 from pith._model_io import ModelFormatWarning, load, loads  # noqa: E402
 from pith import cluster, ensemble, linear_model, pipeline, preprocessing  # noqa: E402
 from pith._convert import from_sklearn  # noqa: E402
+from pith._convert_lightgbm import from_lightgbm  # noqa: E402
 from pith._convert_xgboost import from_xgboost  # noqa: E402
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "__version__",
     "cluster",
     "ensemble",
+    "from_lightgbm",
     "from_sklearn",
     "from_xgboost",
     "linear_model",

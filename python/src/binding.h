@@ -75,7 +75,8 @@ void bind_kmeans(nb::module_& m);
 void bind_models(nb::module_& m);
 void bind_linear(nb::module_& m);
 void bind_distributed(nb::module_& m);
-void bind_wasm(nb::module_& m);     // wasm_binding.cc: compile_wasm, dump_wasm
-void bind_xgboost(nb::module_& m);  // xgboost_binding.cc: import_xgboost
+void bind_lightgbm(nb::module_& m);  // lightgbm_binding.cc: import_lightgbm
+void bind_wasm(nb::module_& m);      // wasm_binding.cc: compile_wasm, dump_wasm
+void bind_xgboost(nb::module_& m);   // xgboost_binding.cc: import_xgboost
 
 }  // namespace pith::python

@@ -59,4 +59,5 @@ NB_MODULE(_core, m) {
   pith::python::bind_distributed(m);
   pith::python::bind_wasm(m);
   pith::python::bind_xgboost(m);
+  pith::python::bind_lightgbm(m);
 }
