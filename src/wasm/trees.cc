@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -96,11 +97,28 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
   for (std::size_t i = 0, tree = 0; i < order.size(); ++i) {
     if (tree < t.n_trees && order[i].src == m.tree_offsets[tree]) root[tree++] = i;
   }
-  std::size_t max_distance = 1, n_leaves = 0;
+  std::size_t max_distance = 1;
+  // The leaf table: each distinct leaf (its values in the sums' precision) once, at the byte
+  // offset leaf_offset[source node] (pure leaves of a forest repeat a lot).
+  const std::size_t leaf_value = t.sum_f32 ? 4 : 8;
+  std::vector<std::uint8_t> leaf_table;
+  std::vector<std::uint32_t> leaf_offset(t.inline_leaves ? 0 : m.n_nodes(), 0);
+  std::map<std::string, std::uint32_t> distinct;  // leaf bytes -> offset
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::size_t src = order[i].src;
     if (m.left_child[src] < 0) {
-      ++n_leaves;
+      if (t.inline_leaves) continue;
+      std::string leaf(m.leaf_width * leaf_value, '\0');
+      for (std::size_t j = 0; j < m.leaf_width; ++j) {
+        const double v = m.leaf_values[src * m.leaf_width + j];
+        const float f = static_cast<float>(v);
+        std::memcpy(leaf.data() + j * leaf_value, t.sum_f32 ? static_cast<const void*>(&f) : &v,
+                    leaf_value);
+      }
+      const auto [it, added] =
+          distinct.emplace(std::move(leaf), static_cast<std::uint32_t>(leaf_table.size()));
+      if (added) leaf_table.insert(leaf_table.end(), it->first.begin(), it->first.end());
+      leaf_offset[src] = it->second;
       continue;
     }
     max_distance = std::max(max_distance, order[i].left - i);
@@ -118,11 +136,9 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
   t.stride = t.value_size() + (t.wide ? 8 : 4);
 
   // Sections.
-  const std::size_t leaf_value = t.sum_f32 ? 4 : 8;
   const std::size_t nodes = align8(t.n_trees * t.entry);
   const std::size_t leaves = align8(nodes + t.n_nodes * t.stride);
-  const std::size_t leaf_bytes = t.inline_leaves ? 0 : n_leaves * m.leaf_width * leaf_value;
-  const std::size_t categories = align8(leaves + leaf_bytes);
+  const std::size_t categories = align8(leaves + leaf_table.size());
   std::size_t category_bytes = 0;
   for (std::size_t s = 0; s < m.category_nodes.size(); ++s) {
     std::uint32_t top = 0;
@@ -178,7 +194,7 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
     at += 8 + words * 4;
   }
   // Node records and leaves.
-  std::size_t leaf_at = 0;
+  std::copy(leaf_table.begin(), leaf_table.end(), t.bytes.begin() + static_cast<long>(leaves));
   for (std::size_t i = 0; i < order.size(); ++i) {
     const std::size_t src = order[i].src;
     const std::size_t rec = nodes + i * t.stride;
@@ -195,14 +211,7 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
         put_u32(t.bytes, word_at, record::kLeaf);
         continue;
       }
-      put_u32(t.bytes, word_at, record::kLeaf | static_cast<std::uint32_t>(leaf_at));
-      for (std::size_t j = 0; j < m.leaf_width; ++j, leaf_at += leaf_value) {
-        if (t.sum_f32) {
-          put_f32(t.bytes, leaves + leaf_at, static_cast<float>(values[j]));
-        } else {
-          put_f64(t.bytes, leaves + leaf_at, values[j]);
-        }
-      }
+      put_u32(t.bytes, word_at, record::kLeaf | leaf_offset[src]);
       continue;
     }
     const std::uint8_t f = m.node_flags[src];
