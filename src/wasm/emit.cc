@@ -53,7 +53,7 @@ class RoutineEmitter {
 
   void emit_op(const Op& op) {
     rounds_ = io_f32_ && op.rounds;
-    if (op.unrolled) {
+    if (op.unrolled && op.kind != OpKind::kTreeEnsemble) {
       if (op.kind == OpKind::kAffine || op.kind == OpKind::kSquaredDistances) {
         matrix_unrolled(op);
       } else {

@@ -3,6 +3,7 @@
 // sums in tree order. Rare nodes (categorical, zero-is-missing) take a slower path that is only
 // emitted for models that have them. The semantics are src/trees/predict.cc's exact_leaf.
 #include <cstdint>
+#include <cstring>
 
 #include "wasm/trees.h"
 
@@ -22,6 +23,16 @@ class TreeEmitter {
         leaves_(op.trees_address + t_.leaves_offset),
         sets_(op.trees_address + t_.categories_offset),
         table_(op.trees_address) {}
+
+  void emit_unrolled() {
+    init_sums();
+    for (std::size_t tree = 0; tree < t_.n_trees; ++tree) {
+      const std::uint32_t root = read_u32(static_cast<std::uint32_t>(tree * t_.entry));
+      const std::uint32_t out =
+          t_.tree_outputs ? read_u32(static_cast<std::uint32_t>(tree * t_.entry + 4)) : 0;
+      node_code(root, out);
+    }
+  }
 
   void emit() {
     init_sums();
@@ -330,6 +341,91 @@ class TreeEmitter {
     }
   }
 
+  std::uint32_t read_u32(std::uint32_t at) const {
+    std::uint32_t v;
+    std::memcpy(&v, t_.bytes.data() + at, 4);
+    return v;
+  }
+  double read_value(std::uint32_t at, bool f32) const {
+    if (f32) {
+      float v;
+      std::memcpy(&v, t_.bytes.data() + at, 4);
+      return v;
+    }
+    double v;
+    std::memcpy(&v, t_.bytes.data() + at, 8);
+    return v;
+  }
+  void sum_constant(double v) {
+    if (t_.sum_f32) {
+      c_.f32_const(static_cast<float>(v));  // exact: v is a float32
+    } else {
+      c_.f64_value(v);
+    }
+  }
+
+  // Unrolled: the subtree at record offset `rec` as nested if/else with the thresholds, feature
+  // offsets and leaf values as immediates (numeric splits only). `out`: the tree's first sum.
+  void node_code(std::uint32_t rec, std::uint32_t out) {
+    const std::uint32_t at = t_.nodes_offset + rec;
+    const std::uint32_t word = read_u32(at + t_.value_size());
+    if ((word & record::kLeaf) != 0) {
+      for (std::size_t j = 0; j < t_.leaf_width; ++j) {
+        const double v = t_.inline_leaves
+                             ? read_value(at, t_.compare_f32)
+                             : read_value(t_.leaves_offset + (word & 0x7fffffffu) +
+                                              static_cast<std::uint32_t>(j * (t_.sum_f32 ? 4 : 8)),
+                                          t_.sum_f32);
+        if (!many()) {
+          const std::uint32_t acc = t_.sum_f32 ? w_.acc32 : w_.acc64;
+          c_.local_get(acc);
+          sum_constant(v);
+          c_.op(t_.sum_f32 ? Opcode::kF32Add : Opcode::kF64Add);
+          c_.local_set(acc);
+          continue;
+        }
+        const auto offset = w_.accumulators + out + static_cast<std::uint32_t>(8 * j);
+        c_.i32_const(0);
+        c_.i32_const(0);
+        c_.memory(Opcode::kF64Load, offset);
+        if (t_.sum_f32) c_.op(Opcode::kF32DemoteF64);
+        sum_constant(v);
+        c_.op(t_.sum_f32 ? Opcode::kF32Add : Opcode::kF64Add);
+        if (t_.sum_f32) c_.op(Opcode::kF64PromoteF32);
+        c_.memory(Opcode::kF64Store, offset);
+      }
+      return;
+    }
+    const std::uint32_t shift = record::kFlagBits + (t_.wide ? 0 : t_.child_bits);
+    const std::uint32_t feature = word >> shift;
+    if (w_.row_local != TreeWalk::kNoLocal) {
+      c_.local_get(w_.row_local);
+    } else {
+      c_.i32_const(0);
+    }
+    c_.memory(w_.row_f32 ? Opcode::kF32Load : Opcode::kF64Load,
+              w_.row_offset + feature * (w_.row_f32 ? 4 : 8));
+    if (t_.compare_f32 && !w_.row_f32) c_.op(Opcode::kF32DemoteF64);
+    const double threshold = read_value(at, t_.compare_f32);
+    if (t_.compare_f32) {
+      c_.f32_const(static_cast<float>(threshold));
+    } else {
+      c_.f64_const(threshold);
+    }
+    const std::uint32_t distance = t_.wide
+                                       ? read_u32(at + t_.value_size() + 4)
+                                       : (word >> record::kFlagBits) & ((1u << t_.child_bits) - 1);
+    const std::uint32_t left = rec + distance * t_.stride, right = left + t_.stride;
+    // NaN fails both comparisons: it takes the else branch, the node's default.
+    const bool default_left = (word & record::kDefaultLeft) != 0;
+    c_.op(default_left ? goes_right() : goes_left());
+    c_.if_();
+    node_code(default_left ? right : left, out);
+    c_.else_();
+    node_code(default_left ? left : right, out);
+    c_.end();
+  }
+
   Code& c_;
   const TreeTables& t_;
   const TreeWalk& w_;
@@ -339,7 +435,11 @@ class TreeEmitter {
 }  // namespace
 
 void emit_tree_scores(Code& code, const Op& op, const TreeWalk& walk) {
-  TreeEmitter(code, op, walk).emit();
+  if (op.unrolled) {
+    TreeEmitter(code, op, walk).emit_unrolled();
+  } else {
+    TreeEmitter(code, op, walk).emit();
+  }
 }
 
 }  // namespace pith::wasm

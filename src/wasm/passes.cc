@@ -153,6 +153,11 @@ void unroll_small(Program& program, std::size_t max_values) {
                           op.kind == OpKind::kStandardize || op.kind == OpKind::kScaleShift ||
                           op.kind == OpKind::kDivide;
     op.unrolled = has_code && values <= max_values;
+    // Trees: nested if/else with immediates for models of few nodes (numeric splits only).
+    if (op.trees != nullptr) {
+      op.unrolled = op.trees->n_nodes <= max_values && !op.trees->any_categorical &&
+                    !op.trees->any_zero_is_missing;
+    }
   };
   for (Op& op : program.shared) mark(op);
   for (Routine& r : program.routines) {
@@ -244,6 +249,7 @@ void layout(Program& program) {
       }
       if (op.trees != nullptr) {
         if (op.out_width > 1) accumulators = std::max(accumulators, op.out_width);
+        if (op.unrolled) return;  // the code holds the tables
         const auto same = std::find_if(placed_trees.begin(), placed_trees.end(),
                                        [&](const auto& p) { return p.first == op.trees.get(); });
         if (same != placed_trees.end()) {

@@ -5,6 +5,7 @@ directions, truncation of negative categories, zero-is-missing) and every transf
 wasmtime and Node on random rows, rows exactly on (and next to) thresholds, NaN and near-zero rows,
 in float64 and float32, against pith's native prediction.
 
+Both code shapes are checked: node tables walked by a loop, and nested if/else per tree.
 Raw scores, averages, identity outputs and classes are compared bit for bit (the module does the
 same operations in the same order); outputs through exp (sigmoid, softmax, exp) within 4 ulps:
 the module's exp is fdlibm's, the native one the C library's (docs/wasm-abi.md).
@@ -210,12 +211,15 @@ ALL = SKLEARN + list(HAND_BUILT)
 # ---- tests -------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("code", ["loop", "unrolled"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", ALL)
-def test_matches_native_prediction(name, dtype):
+def test_matches_native_prediction(name, dtype, code):
+    """Tables and a loop, or (numeric splits only) nested if/else with immediates."""
     d, X = _model(name)
     rows = make_rows(d, X).astype(dtype)
-    runtime = Wasmtime(compile_dict(d, dtype))
+    unroll = 0 if code == "loop" else 10**6
+    runtime = Wasmtime(compile_dict(d, dtype, max_unrolled_values=unroll))
     for output in _core.NativeModel(d).outputs():
         got = runtime.run(output, rows)
         want = native(dict(d, dtype=dtype), output, rows)

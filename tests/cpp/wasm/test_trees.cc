@@ -173,14 +173,16 @@ std::vector<double> rows() {
   return out;
 }
 
+// `unroll`: trees as nested if/else (every numeric model) instead of tables and a loop.
 template <class T>
-void check(const Model& model, const OutputSpec& spec) {
+void check(const Model& model, const OutputSpec& spec, bool unroll) {
   const std::vector<double> X64 = rows();
   const std::size_t n = X64.size() / kFeatures;
   WasmOptions options;
   options.dtype = sizeof(T) == 4 ? WasmDType::kFloat32 : WasmDType::kFloat64;
   options.embedded_rows = X64;
   options.embedded_output = spec.name;
+  options.max_unrolled_values = unroll ? 1000000 : 0;
   const fs::path path =
       fs::temp_directory_path() / ("pith_wasm_trees_" + std::to_string(getpid()) + ".wasm");
   const std::vector<std::uint8_t> wasm = compile_wasm(model, options);
@@ -206,7 +208,8 @@ void check(const Model& model, const OutputSpec& spec) {
       (trees.transform == TreeTransform::kSigmoid || trees.transform == TreeTransform::kSoftmax ||
        trees.transform == TreeTransform::kExp);
   for (std::size_t i = 0; i < got.size(); ++i) {
-    SCOPED_TRACE(spec.name + " value " + std::to_string(i) + (sizeof(T) == 4 ? " f32" : " f64"));
+    SCOPED_TRACE(spec.name + " value " + std::to_string(i) + (sizeof(T) == 4 ? " f32" : " f64") +
+                 (unroll ? " unrolled" : ""));
     if (spec.type == OutputType::kIndex) {
       EXPECT_EQ(static_cast<std::int32_t>(got[i]), indices[i]);
       continue;
@@ -297,8 +300,10 @@ TEST_F(TreesCompileTest, EverySemanticsMatchesNativePrediction) {
       s.seed = seed;
       const Model model = ensemble(s);
       for (const OutputSpec& output : model_outputs(model)) {
-        check<double>(model, output);
-        check<float>(model, output);
+        for (const bool unroll : {false, true}) {
+          check<double>(model, output, unroll);
+          check<float>(model, output, unroll);
+        }
       }
     }
   }
@@ -311,6 +316,7 @@ TEST_F(TreesCompileTest, TextDumpAssemblesToTheSameBytes) {
     const Model model = ensemble(spec);
     WasmOptions options;
     options.metadata = false;
+    options.max_unrolled_values = spec.n_trees < 10 ? 1000000 : 0;
     const fs::path wat = fs::temp_directory_path() / ("pith_trees_" + std::to_string(getpid()));
     const fs::path wasm = wat.string() + ".wasm";
     std::ofstream(wat) << dump_wasm_text(model, options);
@@ -333,6 +339,8 @@ TEST(TreesCompile, IrDumpShowsTheTables) {
   lgb.precision = FeaturePrecision::kFloat64;
   lgb.transform = TreeTransform::kSoftmax;
   lgb.categorical = true;
+  WasmOptions loop;
+  loop.max_unrolled_values = 0;
   const std::string ir = dump_wasm_ir(ensemble(lgb));
   EXPECT_NE(ir.find("tree_ensemble input[5] trees=4"), std::string::npos) << ir;
   EXPECT_NE(ir.find("records=f64+word:12B x<=t sums=f64 leaves=inline categorical"),
@@ -343,9 +351,14 @@ TEST(TreesCompile, IrDumpShowsTheTables) {
   Spec forest;
   forest.n_outputs = forest.leaf_width = 2;
   forest.transform = TreeTransform::kAverage;
-  const std::string f = dump_wasm_ir(ensemble(forest));
+  const std::string f = dump_wasm_ir(ensemble(forest), loop);
+  EXPECT_NE(f.find("tree_ensemble input[5]"), std::string::npos) << f;
   EXPECT_NE(f.find("records=f32+word:8B x<=t sums=f64 leaves=table"), std::string::npos) << f;
-  EXPECT_NE(f.find("divide.unrolled"), std::string::npos) << f;
+  WasmOptions unroll;
+  unroll.max_unrolled_values = 1000;
+  const std::string u = dump_wasm_ir(ensemble(forest), unroll);
+  EXPECT_NE(u.find("tree_ensemble.unrolled input[5]"), std::string::npos) << u;
+  EXPECT_NE(u.find("divide.unrolled"), std::string::npos) << u;
 }
 
 TEST(TreesCompile, ThousandTreesStayCompact) {
