@@ -11,6 +11,8 @@ same operations in the same order); outputs through exp (sigmoid, softmax, exp) 
 the module's exp is fdlibm's, the native one the C library's (docs/wasm-abi.md).
 """
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +20,8 @@ import numpy as np
 import pytest
 from sklearn import datasets
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import pith
@@ -52,6 +56,10 @@ def _sklearn(name):
         y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
         X[rng.random(X.shape) < 0.15] = np.nan  # learns where missing values go
         return RandomForestClassifier(10, max_depth=6, random_state=0).fit(X, y), X
+    if name == "pipeline: scaler + forest (wine)":
+        X, y = datasets.load_wine(return_X_y=True)
+        est = make_pipeline(StandardScaler(), RandomForestClassifier(10, max_depth=5, random_state=0))
+        return est.fit(X, y), X
     if name == "tree regressor trained with NaN, 2 targets":
         X = rng.normal(size=(300, 3))
         y = np.c_[X[:, 0] * 2 + X[:, 1], np.sin(X[:, 2])]
@@ -66,6 +74,7 @@ SKLEARN = [
     "random forest regressor (diabetes)",
     "forest trained with NaN (3 classes)",
     "tree regressor trained with NaN, 2 targets",
+    "pipeline: scaler + forest (wine)",
 ]
 
 
@@ -169,8 +178,9 @@ def make_rows(d, X=None, n=60, seed=1):
         R = rng.normal(scale=2.0, size=(n, p))
     else:
         R = X[rng.integers(len(X), size=n)].copy()
-    thresholds = np.asarray(d["threshold"])[np.asarray(d["left_child"]) >= 0]
-    features = np.asarray(d["feature"])[np.asarray(d["left_child"]) >= 0]
+    t = _trees(d)  # (a pipeline's thresholds apply to scaled values: these rows are just more)
+    thresholds = np.asarray(t["threshold"])[np.asarray(t["left_child"]) >= 0]
+    features = np.asarray(t["feature"])[np.asarray(t["left_child"]) >= 0]
     T = R.copy()
     for row in T:
         k = rng.integers(len(thresholds), size=p)
@@ -188,8 +198,12 @@ def make_rows(d, X=None, n=60, seed=1):
     return np.ascontiguousarray(np.vstack([R, T, F32, S]))
 
 
+def _trees(d):
+    return d["steps"][-1] if d["kind"] == "pipeline" else d
+
+
 def _through_exp(d, output):
-    return output != "decision_function" and d["transform"] in ("sigmoid", "softmax", "exp")
+    return output != "decision_function" and _trees(d)["transform"] in ("sigmoid", "softmax", "exp")
 
 
 def check_equal(d, output, got, want, dtype):
@@ -261,6 +275,21 @@ def test_matches_scikit_learn():
             np.testing.assert_array_equal(runtime.run("predict_proba", X), sk.predict_proba(X))
         else:
             np.testing.assert_array_equal(runtime.run("predict", X).ravel(), sk.predict(X))
+
+
+@pytest.mark.skipif(shutil.which("pith") is None, reason="the pith CLI is not on PATH")
+def test_cli_compiles_a_saved_forest(tmp_path):
+    sk, X = _sklearn("random forest (breast cancer)")
+    est = pith.from_sklearn(sk)
+    est.save(tmp_path / "forest.pith")
+    out = tmp_path / "forest.wasm"
+    done = subprocess.run([shutil.which("pith"), "compile", tmp_path / "forest.pith", "-o", out],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == est.to_wasm()
+    ir = subprocess.run([shutil.which("pith"), "compile", tmp_path / "forest.pith", "--dump", "ir"],
+                        capture_output=True, text=True).stdout
+    assert "tree_ensemble input[30] trees=30" in ir and "divide" in ir and "argmax" in ir
 
 
 def test_exact_thresholds_and_defaults():
