@@ -61,7 +61,6 @@ std::vector<std::uint64_t> parse_interp(const std::string& text) {
   return values;
 }
 
-constexpr std::size_t kFeatures = 5;
 // Thresholds: exact in float32 or not (0.1, 1/3), so that float32 rounding matters.
 const std::vector<double> kThresholds = {-2.5, -1.0, -0.1, 0.0, 0.1, 1.0 / 3.0, 0.5, 1.5, 2.75};
 
@@ -71,6 +70,8 @@ struct Spec {
   ScorePrecision sums = ScorePrecision::kFloat64;
   TreeTransform transform = TreeTransform::kIdentity;
   std::size_t n_classes = 0, n_outputs = 1, leaf_width = 1, n_trees = 4, depth = 3;
+  std::size_t n_features = 5;
+  double leaf_probability = 0.2;  // of a node above the bottom level
   double alpha = 1.0;
   bool categorical = false, zero_is_missing = false;
   std::uint64_t seed = 1;
@@ -87,14 +88,14 @@ void grow(TreeEnsembleModel& m, const Spec& s, std::mt19937_64& rng, std::size_t
   m.threshold.push_back(0.0);
   m.node_flags.push_back(0);
   for (std::size_t j = 0; j < m.leaf_width; ++j) m.leaf_values.push_back(0.0);
-  if (depth == 0 || (depth < s.depth && u(rng) < 0.2)) {
+  if (depth == 0 || (depth < s.depth && u(rng) < s.leaf_probability)) {
     std::normal_distribution<double> normal;
     for (std::size_t j = 0; j < m.leaf_width; ++j) {
       m.leaf_values[node * m.leaf_width + j] = normal(rng);
     }
     return;
   }
-  m.feature[node] = static_cast<std::uint32_t>(rng() % kFeatures);
+  m.feature[node] = static_cast<std::uint32_t>(rng() % s.n_features);
   std::uint8_t flags = u(rng) < 0.5 ? node_flag::kDefaultLeft : 0;
   if (s.zero_is_missing && u(rng) < 0.3) flags |= node_flag::kZeroIsMissing;
   if (s.categorical && u(rng) < 0.4) {
@@ -118,7 +119,7 @@ void grow(TreeEnsembleModel& m, const Spec& s, std::mt19937_64& rng, std::size_t
 
 Model ensemble(const Spec& s) {
   TreeEnsembleModel m;
-  m.n_features = kFeatures;
+  m.n_features = s.n_features;
   if (s.n_classes > 0) {
     std::vector<std::int64_t> labels;
     for (std::size_t c = 0; c < s.n_classes; ++c) labels.push_back(static_cast<std::int64_t>(c));
@@ -143,7 +144,7 @@ Model ensemble(const Spec& s) {
     m.tree_offsets.push_back(m.left_child.size());
   }
   Model model;
-  model.input.n_features = kFeatures;
+  model.input.n_features = s.n_features;
   model.estimator = std::move(m);
   validate_model(model);
   return model;
@@ -151,14 +152,14 @@ Model ensemble(const Spec& s) {
 
 // Random rows; rows with every feature on a threshold or next to one; NaN, zeros, tiny values
 // (zero-is-missing), categories and negative fractions.
-std::vector<double> rows() {
+std::vector<double> rows(std::size_t n_features) {
   std::mt19937_64 rng(3);
   std::normal_distribution<double> normal(0.0, 2.0);
   std::uniform_real_distribution<double> u;
   std::vector<double> out;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (int i = 0; i < 30; ++i) {
-    for (std::size_t f = 0; f < kFeatures; ++f) {
+    for (std::size_t f = 0; f < n_features; ++f) {
       const double r = u(rng);
       double v = normal(rng);
       if (r < 0.3) v = kThresholds[rng() % kThresholds.size()];
@@ -176,8 +177,9 @@ std::vector<double> rows() {
 // `unroll`: trees as nested if/else (every numeric model) instead of tables and a loop.
 template <class T>
 void check(const Model& model, const OutputSpec& spec, bool unroll) {
-  const std::vector<double> X64 = rows();
-  const std::size_t n = X64.size() / kFeatures;
+  const std::size_t d = model.input.n_features;
+  const std::vector<double> X64 = rows(d);
+  const std::size_t n = X64.size() / d;
   WasmOptions options;
   options.dtype = sizeof(T) == 4 ? WasmDType::kFloat32 : WasmDType::kFloat64;
   options.embedded_rows = X64;
@@ -200,8 +202,7 @@ void check(const Model& model, const OutputSpec& spec, bool unroll) {
   std::vector<T> X(X64.begin(), X64.end());
   std::vector<std::int32_t> indices(n * spec.width);
   std::vector<T> values(n * spec.width);
-  predict<T>(model, spec.name, MatrixView<T>{X.data(), n, kFeatures}, indices.data(), values.data(),
-             1);
+  predict<T>(model, spec.name, MatrixView<T>{X.data(), n, d}, indices.data(), values.data(), 1);
   const auto& trees = std::get<TreeEnsembleModel>(model.estimator);
   const bool through_exp =
       spec.name != "decision_function" &&
@@ -306,6 +307,26 @@ TEST_F(TreesCompileTest, EverySemanticsMatchesNativePrediction) {
         }
       }
     }
+  }
+}
+
+TEST_F(TreesCompileTest, WideRecordsForDeepTreesOnManyFeatures) {
+  // A full depth-17 tree: left children up to 2^16 records away, 2^12 features: 17 + 12 bits do
+  // not fit next to the flags, so the child distance gets a word of its own.
+  Spec deep;
+  deep.n_trees = 1;
+  deep.depth = 17;
+  deep.leaf_probability = 0.0;
+  deep.n_features = 4000;
+  deep.comparison = SplitComparison::kLess;
+  const Model model = ensemble(deep);
+  WasmOptions loop;
+  loop.max_unrolled_values = 0;
+  const std::string ir = dump_wasm_ir(model, loop);
+  EXPECT_NE(ir.find("records=f32+word+child:12B"), std::string::npos) << ir.substr(0, 600);
+  for (const OutputSpec& output : model_outputs(model)) {
+    check<double>(model, output, false);
+    check<float>(model, output, false);
   }
 }
 
