@@ -292,6 +292,18 @@ def test_cli_compiles_a_saved_forest(tmp_path):
     assert "tree_ensemble input[30] trees=30" in ir and "divide" in ir and "argmax" in ir
 
 
+@pytest.mark.parametrize("name", ["xgboost binary:logistic", "xgboost multi:softprob",
+                                  "lightgbm multiclassova (per-class sigmoid)"])
+def test_one_output_alone(name):
+    """A module with one output: the tree op writes the caller's float32 row itself."""
+    d, _ = _model(name)
+    rows = make_rows(d).astype(np.float32)
+    for output in ("decision_function", "predict_proba", "predict"):
+        runtime = Wasmtime(_core.compile_wasm(_core.model_to_bytes(d), "float32", [output]))
+        want = native(dict(d, dtype="float32"), output, rows)
+        check_equal(d, output, runtime.run(output, rows), want, "float32")
+
+
 def test_exact_thresholds_and_defaults():
     """One split by hand: x <= 0.1 (float32 features: float32(0.1) > 0.1 goes right), NaN left."""
     tree = {"left_child": [1, -1, -1], "right_child": [2, -1, -1], "feature": [0, 0, 0],
