@@ -36,7 +36,13 @@ enum : std::uint32_t {
   kX32,
   kT32,
   kAcc32,
-  kX64
+  kX64,
+  kNode1,
+  kNode2,
+  kNode3,
+  kWord1,
+  kWord2,
+  kWord3
 };
 
 constexpr std::uint32_t kF64Size = 8;
@@ -378,6 +384,13 @@ class RoutineEmitter {
     walk.t64 = kT;
     walk.acc64 = kAcc;
     walk.accumulators = accumulators_;
+    const std::uint32_t nodes[] = {kNode, kNode1, kNode2, kNode3};
+    const std::uint32_t words[] = {kWord, kWord1, kWord2, kWord3};
+    static_assert(sizeof nodes / sizeof nodes[0] == TreeTables::kGroup);
+    for (std::size_t i = 0; i < TreeTables::kGroup; ++i) {
+      walk.nodes[i] = nodes[i];
+      walk.words[i] = words[i];
+    }
     emit_tree_scores(c_, op, walk);
     if (op.out_width == 1) {
       const std::uint32_t offset = address(op.dst, kNone);
@@ -508,10 +521,11 @@ Function routine_function(Module& module, const Program& p, const Routine& r,
   Function f;
   f.name = r.name;
   f.type = module.type_index({{ValType::kI32, ValType::kI32, ValType::kI32}, {}});
-  f.locals = {ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32,
-              ValType::kF64, ValType::kF64, ValType::kF64, ValType::kF64,
-              ValType::kF64, ValType::kI32, ValType::kI32, ValType::kI32,
-              ValType::kF32, ValType::kF32, ValType::kF32, ValType::kF64};
+  f.locals = {ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32, ValType::kF64,
+              ValType::kF64, ValType::kF64, ValType::kF64, ValType::kF64, ValType::kI32,
+              ValType::kI32, ValType::kI32, ValType::kF32, ValType::kF32, ValType::kF32,
+              ValType::kF64, ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32,
+              ValType::kI32, ValType::kI32};
   Code& c = f.body;
   RoutineEmitter emitter(p, c, exp_index);
   if (!row_loop) {

@@ -2,6 +2,7 @@
 // record's word, one of the feature, one of the threshold, one comparison), leaves added to the
 // sums in tree order. Rare nodes (categorical, zero-is-missing) take a slower path that is only
 // emitted for models that have them. The semantics are src/trees/predict.cc's exact_leaf.
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -22,7 +23,10 @@ class TreeEmitter {
         nodes_(op.trees_address + t_.nodes_offset),
         leaves_(op.trees_address + t_.leaves_offset),
         sets_(op.trees_address + t_.categories_offset),
-        table_(op.trees_address) {}
+        table_(op.trees_address),
+        depths_(op.trees_address + t_.group_depths_offset),
+        node_(walk.node),
+        word_(walk.word) {}
 
   void emit_unrolled() {
     init_sums();
@@ -38,10 +42,13 @@ class TreeEmitter {
     init_sums();
     c_.i32_const(0);
     c_.local_set(w_.tree);
+    if (t_.n_groups > 0) groups();
+    if (t_.n_groups * TreeTables::kGroup == t_.n_trees) return;
+    // The remaining trees one at a time, from w_.tree on.
     c_.loop();
     c_.local_get(w_.tree);
     c_.memory(Opcode::kI32Load, table_);
-    c_.local_set(w_.node);
+    c_.local_set(node_);
     if (t_.tree_outputs) {
       c_.local_get(w_.tree);
       c_.memory(Opcode::kI32Load, table_ + 4);
@@ -80,18 +87,106 @@ class TreeEmitter {
     }
   }
 
+  // Groups of kGroup trees walked in lock-step for the group's depth, a step at a leaf staying
+  // there; then their leaves added in tree order. Leaves w_.tree after the last group.
+  void groups() {
+    const std::uint32_t group_bytes = static_cast<std::uint32_t>(TreeTables::kGroup * t_.entry);
+    const std::uint32_t depth = w_.go;
+    c_.loop();
+    for (std::size_t i = 0; i < TreeTables::kGroup; ++i) {
+      c_.local_get(w_.tree);
+      c_.memory(Opcode::kI32Load, table_ + static_cast<std::uint32_t>(i * t_.entry));
+      c_.local_set(w_.nodes[i]);
+    }
+    c_.local_get(w_.tree);  // the group's index times 4: tree offset / group_bytes * 4
+    c_.i32_const(std::countr_zero(group_bytes) - 2);
+    c_.op(Opcode::kI32ShrU);
+    c_.memory(Opcode::kI32Load, depths_);
+    c_.local_set(depth);
+    c_.block();
+    c_.loop();
+    c_.local_get(depth);
+    c_.op(Opcode::kI32Eqz);
+    c_.br_if(1);
+    for (std::size_t i = 0; i < TreeTables::kGroup; ++i) step(w_.nodes[i], w_.words[i]);
+    c_.local_get(depth);
+    c_.i32_const(1);
+    c_.op(Opcode::kI32Sub);
+    c_.local_set(depth);
+    c_.br(0);
+    c_.end();
+    c_.end();
+    for (std::size_t i = 0; i < TreeTables::kGroup; ++i) {
+      node_ = w_.nodes[i];
+      word_ = w_.words[i];
+      if (t_.tree_outputs) {
+        c_.local_get(w_.tree);
+        c_.memory(Opcode::kI32Load, table_ + static_cast<std::uint32_t>(i * t_.entry + 4));
+        c_.local_set(w_.out);
+      }
+      add_leaf();
+    }
+    node_ = w_.node;
+    word_ = w_.word;
+    c_.local_get(w_.tree);
+    c_.i32_const(static_cast<std::int32_t>(group_bytes));
+    c_.op(Opcode::kI32Add);
+    c_.local_tee(w_.tree);
+    c_.i32_const(static_cast<std::int32_t>(t_.n_groups * group_bytes));
+    c_.op(Opcode::kI32LtU);
+    c_.br_if(0);
+    c_.end();
+  }
+
+  // node = leaf ? node : node + (child distance + go right) * stride, without branches (a leaf's
+  // feature is 0: its comparison reads a valid value and is ignored).
+  void step(std::uint32_t node, std::uint32_t word) {
+    node_ = node;
+    word_ = word;
+    c_.local_get(node_);
+    c_.memory(Opcode::kI32Load, word_offset());
+    c_.local_set(word_);
+    c_.local_get(node_);
+    c_.local_get(node_);
+
+    child_distance();
+    compare();
+    c_.op(Opcode::kI32Add);
+    c_.i32_const(static_cast<std::int32_t>(t_.stride));
+    c_.op(Opcode::kI32Mul);
+    c_.op(Opcode::kI32Add);
+    c_.local_get(word_);
+    c_.i32_const(static_cast<std::int32_t>(record::kLeaf));
+    c_.op(Opcode::kI32And);
+    c_.op(Opcode::kSelect);
+    c_.local_set(node_);
+  }
+
+  void child_distance() {
+    if (t_.wide) {
+      c_.local_get(node_);
+      c_.memory(Opcode::kI32Load, word_offset() + 4);
+    } else {
+      c_.local_get(word_);
+      c_.i32_const(static_cast<std::int32_t>(record::kFlagBits));
+      c_.op(Opcode::kI32ShrU);
+      c_.i32_const(static_cast<std::int32_t>((1u << t_.child_bits) - 1));
+      c_.op(Opcode::kI32And);
+    }
+  }
+
   // From the root in `node` down to a leaf: `node` its record, `word` its word.
   void walk() {
     c_.block();
     c_.loop();
-    c_.local_get(w_.node);
+    c_.local_get(node_);
     c_.memory(Opcode::kI32Load, word_offset());
-    c_.local_tee(w_.word);
-    c_.i32_const(0);
-    c_.op(Opcode::kI32LtS);  // the leaf bit is the sign
+    c_.local_tee(word_);
+    c_.i32_const(static_cast<std::int32_t>(record::kLeaf));
+    c_.op(Opcode::kI32And);
     c_.br_if(1);
     if (special()) {
-      c_.local_get(w_.word);
+      c_.local_get(word_);
       c_.i32_const(static_cast<std::int32_t>(record::kZeroIsMissing | record::kCategorical));
       c_.op(Opcode::kI32And);
       c_.if_();
@@ -102,17 +197,8 @@ class TreeEmitter {
       c_.end();
     }
     // node += (child distance + go right) * stride
-    c_.local_get(w_.node);
-    if (t_.wide) {
-      c_.local_get(w_.node);
-      c_.memory(Opcode::kI32Load, word_offset() + 4);
-    } else {
-      c_.local_get(w_.word);
-      c_.i32_const(static_cast<std::int32_t>(record::kFlagBits));
-      c_.op(Opcode::kI32ShrU);
-      c_.i32_const(static_cast<std::int32_t>((1u << t_.child_bits) - 1));
-      c_.op(Opcode::kI32And);
-    }
+    c_.local_get(node_);
+    child_distance();
     if (special()) {
       c_.local_get(w_.go);
     } else {
@@ -122,7 +208,7 @@ class TreeEmitter {
     c_.i32_const(static_cast<std::int32_t>(t_.stride));
     c_.op(Opcode::kI32Mul);
     c_.op(Opcode::kI32Add);
-    c_.local_set(w_.node);
+    c_.local_set(node_);
     c_.br(0);
     c_.end();
     c_.end();
@@ -132,7 +218,7 @@ class TreeEmitter {
   void load_feature() {
     const std::uint32_t shift = record::kFlagBits + (t_.wide ? 0 : t_.child_bits);
     if (w_.row_local != TreeWalk::kNoLocal) c_.local_get(w_.row_local);
-    c_.local_get(w_.word);
+    c_.local_get(word_);
     c_.i32_const(static_cast<std::int32_t>(shift));
     c_.op(Opcode::kI32ShrU);
     c_.i32_const(w_.row_f32 ? 2 : 3);
@@ -144,7 +230,7 @@ class TreeEmitter {
   }
 
   void load_threshold() {
-    c_.local_get(w_.node);
+    c_.local_get(node_);
     c_.memory(t_.compare_f32 ? Opcode::kF32Load : Opcode::kF64Load, nodes_);
   }
 
@@ -186,7 +272,7 @@ class TreeEmitter {
     c_.local_get(t);
     c_.op(goes_left());
     c_.op(Opcode::kI32Eqz);  // default right
-    c_.local_get(w_.word);
+    c_.local_get(word_);
     c_.i32_const(static_cast<std::int32_t>(record::kDefaultLeft));
     c_.op(Opcode::kI32And);
     c_.op(Opcode::kSelect);
@@ -201,7 +287,7 @@ class TreeEmitter {
     c_.local_get(w_.x64);
     c_.op(Opcode::kF64Ne);  // NaN
     if (t_.any_zero_is_missing) {
-      c_.local_get(w_.word);
+      c_.local_get(word_);
       c_.i32_const(1);
       c_.op(Opcode::kI32ShrU);
       c_.i32_const(1);
@@ -214,14 +300,14 @@ class TreeEmitter {
       c_.op(Opcode::kI32Or);
     }
     c_.if_();  // missing: the default direction
-    c_.local_get(w_.word);
+    c_.local_get(word_);
     c_.i32_const(static_cast<std::int32_t>(record::kDefaultLeft));
     c_.op(Opcode::kI32And);
     c_.op(Opcode::kI32Eqz);
     c_.local_set(w_.go);
     c_.else_();
     if (t_.any_categorical) {
-      c_.local_get(w_.word);
+      c_.local_get(word_);
       c_.i32_const(static_cast<std::int32_t>(record::kCategorical));
       c_.op(Opcode::kI32And);
       c_.if_();
@@ -248,7 +334,7 @@ class TreeEmitter {
   // go = (x, truncated, in the node's set) != (the set goes left); negative values (unless
   // truncated toward zero) and values past the bitset are outside.
   void category() {
-    c_.local_get(w_.node);
+    c_.local_get(node_);
     c_.memory(Opcode::kI32Load, nodes_);
     c_.local_set(w_.set);
     c_.local_get(w_.x64);
@@ -300,14 +386,13 @@ class TreeEmitter {
   // Pushes value j of the leaf in `node` / `word`, in the sums' type.
   void leaf_value(std::size_t j) {
     if (t_.inline_leaves) {
-      c_.local_get(w_.node);
+      c_.local_get(node_);
       c_.memory(t_.compare_f32 ? Opcode::kF32Load : Opcode::kF64Load, nodes_);
       if (t_.sum_f32 && !t_.compare_f32) c_.op(Opcode::kF32DemoteF64);  // exact
       return;
     }
-    c_.local_get(w_.word);
-    c_.i32_const(0x7fffffff);
-    c_.op(Opcode::kI32And);
+    c_.local_get(node_);
+    c_.memory(Opcode::kI32Load, nodes_);  // the leaf's offset in the leaf table
     const std::uint32_t size = t_.sum_f32 ? 4 : 8;
     c_.memory(t_.sum_f32 ? Opcode::kF32Load : Opcode::kF64Load,
               leaves_ + static_cast<std::uint32_t>(j * size));
@@ -373,7 +458,7 @@ class TreeEmitter {
       for (std::size_t j = 0; j < t_.leaf_width; ++j) {
         const double v = t_.inline_leaves
                              ? read_value(at, t_.compare_f32)
-                             : read_value(t_.leaves_offset + (word & 0x7fffffffu) +
+                             : read_value(t_.leaves_offset + read_u32(at) +
                                               static_cast<std::uint32_t>(j * (t_.sum_f32 ? 4 : 8)),
                                           t_.sum_f32);
         if (!many()) {
@@ -429,7 +514,8 @@ class TreeEmitter {
   Code& c_;
   const TreeTables& t_;
   const TreeWalk& w_;
-  std::uint32_t nodes_, leaves_, sets_, table_;
+  std::uint32_t nodes_, leaves_, sets_, table_, depths_;
+  std::uint32_t node_, word_;  // the locals of the walk being emitted (one of a group's)
 };
 
 }  // namespace

@@ -49,8 +49,9 @@ std::size_t align8(std::size_t n) { return (n + 7) / 8 * 8; }
 
 // Every tree's nodes in breadth-first order, so that a right child follows its left sibling.
 struct Ordered {
-  std::size_t src;   // the node's source index
-  std::size_t left;  // its left child's position in the order (split nodes)
+  std::size_t src;    // the node's source index
+  std::size_t left;   // its left child's position in the order (split nodes)
+  std::size_t level;  // edges from its root
 };
 
 std::vector<Ordered> breadth_first(const TreeEnsembleModel& m) {
@@ -59,7 +60,7 @@ std::vector<Ordered> breadth_first(const TreeEnsembleModel& m) {
   std::deque<std::size_t> queue;  // positions in `order` whose children are not placed yet
   for (std::size_t t = 0; t < m.n_trees(); ++t) {
     const std::size_t begin = m.tree_offsets[t];
-    order.push_back({begin, 0});
+    order.push_back({begin, 0, 0});
     queue.push_back(order.size() - 1);
     while (!queue.empty()) {
       const std::size_t i = queue.front();
@@ -67,9 +68,10 @@ std::vector<Ordered> breadth_first(const TreeEnsembleModel& m) {
       const std::size_t src = order[i].src;
       if (m.left_child[src] < 0) continue;
       order[i].left = order.size();
-      order.push_back({begin + static_cast<std::size_t>(m.left_child[src]), 0});
+      const std::size_t level = order[i].level + 1;
+      order.push_back({begin + static_cast<std::size_t>(m.left_child[src]), 0, level});
       queue.push_back(order.size() - 1);
-      order.push_back({begin + static_cast<std::size_t>(m.right_child[src]), 0});
+      order.push_back({begin + static_cast<std::size_t>(m.right_child[src]), 0, level});
       queue.push_back(order.size() - 1);
     }
   }
@@ -130,7 +132,7 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
   const auto feature_bits =
       static_cast<std::uint32_t>(std::bit_width(std::max<std::size_t>(m.n_features, 2) - 1));
   t.child_bits = static_cast<std::uint32_t>(std::bit_width(max_distance));
-  const std::uint32_t word_bits = 31 - record::kFlagBits;
+  const std::uint32_t word_bits = 32 - record::kFlagBits;
   t.wide = t.child_bits + feature_bits > word_bits;
   if (feature_bits > word_bits) too_large(std::to_string(m.n_features) + " features");
   t.stride = t.value_size() + (t.wide ? 8 : 4);
@@ -155,12 +157,15 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
     category_bytes += 8 + (top + 31) / 32 * 4;
   }
   const std::size_t base = align8(categories + category_bytes);
-  const std::size_t total = base + m.n_outputs * 8;
+  if (!t.any_categorical && !t.any_zero_is_missing) t.n_groups = t.n_trees / TreeTables::kGroup;
+  const std::size_t group_depths = base + m.n_outputs * 8;
+  const std::size_t total = group_depths + t.n_groups * 4;
   if (total > 0x7fff0000u) too_large(std::to_string(total) + " bytes of node tables");
   t.nodes_offset = static_cast<std::uint32_t>(nodes);
   t.leaves_offset = static_cast<std::uint32_t>(leaves);
   t.categories_offset = static_cast<std::uint32_t>(categories);
   t.base_offset = static_cast<std::uint32_t>(base);
+  t.group_depths_offset = static_cast<std::uint32_t>(group_depths);
   t.bytes.assign(total, 0);
 
   // Tree table.
@@ -211,7 +216,8 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
         put_u32(t.bytes, word_at, record::kLeaf);
         continue;
       }
-      put_u32(t.bytes, word_at, record::kLeaf | leaf_offset[src]);
+      put_u32(t.bytes, word_at, record::kLeaf);
+      put_u32(t.bytes, rec, leaf_offset[src]);
       continue;
     }
     const std::uint8_t f = m.node_flags[src];
@@ -234,6 +240,16 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
     } else {
       put_f64(t.bytes, rec, m.threshold[src]);
     }
+  }
+  std::vector<std::size_t> depth(t.n_trees, 0);
+  for (std::size_t i = 0, tree = 0; i < order.size(); ++i) {
+    if (tree + 1 < t.n_trees && i == root[tree + 1]) ++tree;
+    depth[tree] = std::max(depth[tree], order[i].level);
+  }
+  for (std::size_t g = 0; g < t.n_groups; ++g) {
+    const auto first = depth.begin() + static_cast<std::ptrdiff_t>(g * TreeTables::kGroup);
+    put_u32(t.bytes, group_depths + 4 * g,
+            static_cast<std::uint32_t>(*std::max_element(first, first + TreeTables::kGroup)));
   }
   for (std::size_t j = 0; j < m.n_outputs; ++j) {
     const double b = m.base_score[j];

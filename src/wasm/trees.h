@@ -13,16 +13,17 @@
 
 namespace pith::wasm {
 
-// Bits of a node record's word. Split nodes: flags in bits 0-2, then the left child's distance
+// Bits of a node record's word. Split nodes: flags in bits 0-3, then the left child's distance
 // in records (narrow layout: `child_bits` bits; wide: a second word), then the feature index up
-// to bit 30. Leaves: bit 31, and the byte offset of their values in the leaf table (unless the
-// value is inline, in the threshold's place).
+// to bit 31. Leaves: kLeaf alone (feature 0, distance 0, so that a walk may step through them
+// harmlessly); the threshold's place holds the leaf's value, or the byte offset of its values
+// in the leaf table.
 namespace record {
 inline constexpr std::uint32_t kDefaultLeft = 1;
 inline constexpr std::uint32_t kZeroIsMissing = 2;
 inline constexpr std::uint32_t kCategorical = 4;
-inline constexpr std::uint32_t kFlagBits = 3;
-inline constexpr std::uint32_t kLeaf = 0x80000000u;
+inline constexpr std::uint32_t kLeaf = 8;
+inline constexpr std::uint32_t kFlagBits = 4;
 }  // namespace record
 
 // Header word of a category set (a bitset: n_bits, then n_bits / 32 words).
@@ -38,6 +39,7 @@ inline constexpr std::uint32_t kTruncateNegative = 2;
 //    follows the left: threshold (float32 or float64), word, (wide: child distance)]
 //   [leaf table: leaf_width values per leaf, float32 or float64 as the sums]
 //   [category sets][base scores: n_outputs float64, rounded to the sums' precision]
+//   [per group of kGroup consecutive trees walked together: their largest depth (u32)]
 struct TreeTables {
   std::vector<std::uint8_t> bytes;
   std::size_t n_trees = 0, n_nodes = 0, n_outputs = 1, leaf_width = 1;
@@ -53,6 +55,11 @@ struct TreeTables {
   bool any_categorical = false, any_zero_is_missing = false;
   std::uint32_t entry = 4;  // bytes per tree table entry
   std::uint32_t nodes_offset = 0, leaves_offset = 0, categories_offset = 0, base_offset = 0;
+  // Models with numeric splits only walk their trees kGroup at a time, in lock-step for the
+  // group's depth (independent loads overlap); the trees after the last full group one by one.
+  static constexpr std::size_t kGroup = 4;
+  std::size_t n_groups = 0;
+  std::uint32_t group_depths_offset = 0;
   std::vector<double> base;  // base scores, rounded to the sums' precision
 
   std::uint32_t value_size() const { return compare_f32 ? 4 : 8; }
@@ -71,9 +78,10 @@ struct TreeWalk {
   std::uint32_t row_local = 0;   // the local holding the row's address, or kNoLocal
   std::uint32_t row_offset = 0;  // the constant part of the row's address
   bool row_f32 = false;          // the row holds float32 values
-  std::uint32_t node, word, tree, go, out, set, category;  // i32 locals
-  std::uint32_t x32, t32, acc32;                           // f32 locals
-  std::uint32_t x64, t64, acc64;                           // f64 locals
+  std::uint32_t node, word, tree, go, out, set, category;              // i32 locals
+  std::uint32_t nodes[TreeTables::kGroup], words[TreeTables::kGroup];  // [0]: node, word
+  std::uint32_t x32, t32, acc32;                                       // f32 locals
+  std::uint32_t x64, t64, acc64;                                       // f64 locals
   std::uint32_t accumulators = 0;  // address of the n_outputs float64 sums (n_outputs > 1)
   static constexpr std::uint32_t kNoLocal = 0xffffffffu;
 };
