@@ -318,6 +318,7 @@ std::string tree_text(const TreeTables& t, std::uint32_t address) {
   out.append(t.inline_leaves ? " leaves=inline" : " leaves=table");
   if (t.any_categorical) out.append(" categorical");
   if (t.any_zero_is_missing) out.append(" zero_is_missing");
+  if (t.n_groups > 0) out.append(" groups_of_4=").append(std::to_string(t.n_groups));
   out.append(" tables[").append(std::to_string(t.bytes.size())).append("B]@");
   out.append(std::to_string(address));
   return out;

@@ -374,7 +374,9 @@ TEST(TreesCompile, IrDumpShowsTheTables) {
   forest.transform = TreeTransform::kAverage;
   const std::string f = dump_wasm_ir(ensemble(forest), loop);
   EXPECT_NE(f.find("tree_ensemble input[5]"), std::string::npos) << f;
-  EXPECT_NE(f.find("records=f32+word:8B x<=t sums=f64 leaves=table"), std::string::npos) << f;
+  EXPECT_NE(f.find("records=f32+word:8B x<=t sums=f64 leaves=table groups_of_4=1"),
+            std::string::npos)
+      << f;
   WasmOptions unroll;
   unroll.max_unrolled_values = 1000;
   const std::string u = dump_wasm_ir(ensemble(forest), unroll);
