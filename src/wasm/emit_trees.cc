@@ -1,7 +1,8 @@
-// Emission of a kTreeEnsemble op: per tree a tight loop down the node records (one load of the
-// record's word, one of the feature, one of the threshold, one comparison), leaves added to the
-// sums in tree order. Rare nodes (categorical, zero-is-missing) take a slower path that is only
-// emitted for models that have them. The semantics are src/trees/predict.cc's exact_leaf.
+// Emission of a kTreeEnsemble op: a tight loop down the node records (one load of the record's
+// word, one of the feature, one of the threshold, one comparison), four trees at a time in
+// lock-step for models with numeric splits only, leaves added to the sums in tree order. Rare
+// nodes (categorical, zero-is-missing) take a slower path, emitted only for models that have
+// them, and such models walk one tree at a time. The semantics are src/trees/predict.cc's exact_leaf.
 #include <bit>
 #include <cstdint>
 #include <cstring>
