@@ -2,7 +2,8 @@
 // word, one of the feature, one of the threshold, one comparison), four trees at a time in
 // lock-step for models with numeric splits only, leaves added to the sums in tree order. Rare
 // nodes (categorical, zero-is-missing) take a slower path, emitted only for models that have
-// them, and such models walk one tree at a time. The semantics are src/trees/predict.cc's exact_leaf.
+// them, and such models walk one tree at a time. The semantics are src/trees/predict.cc's
+// exact_leaf.
 #include <bit>
 #include <cstdint>
 #include <cstring>
