@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a compiled pith model from the shell, for tests and scripts:
 //   node js/cli.mjs MODEL.wasm OUTPUT < rows.json
-// stdin: a JSON array of rows; stdout: {"values": [...], "width": w, "type": t} (labels or values,
+// stdin: a JSON array of rows (null for a missing value, NaN); stdout: {"values": [...], "width": w, "type": t} (labels or values,
 // row-major); a PithError: its message on stderr, exit 1.
 import { readFileSync } from "node:fs";
 import { loadModel, PithError } from "./pith.mjs";
@@ -9,7 +9,7 @@ import { loadModel, PithError } from "./pith.mjs";
 const [modelPath, output = "predict"] = process.argv.slice(2);
 try {
   const model = await loadModel(modelPath);
-  const rows = JSON.parse(readFileSync(0, "utf8"));
+  const rows = JSON.parse(readFileSync(0, "utf8"), (key, v) => (v === null ? NaN : v));
   const values = model.run(output, rows);
   const info = model.outputs[output];
   process.stdout.write(

@@ -21,6 +21,8 @@ export class PithModel {
   readonly dtype: "float32" | "float64";
   readonly featureNames: string[] | null;
   readonly classes: Label[] | null;
+  /** true if NaN inputs are missing values the model handles (tree ensembles) */
+  readonly acceptsNaN: boolean;
   readonly outputs: { [name: string]: OutputInfo };
   readonly memory: WebAssembly.Memory;
 

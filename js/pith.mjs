@@ -94,6 +94,8 @@ export class PithModel {
     this.inputOffset = exports.input_offset();
     this.featureNames = meta.feature_names ?? null;
     this.classes = meta.classes ?? null;
+    /** NaN is a missing value the model routes (tree ensembles); else inputs must be finite. */
+    this.acceptsNaN = meta.accepts_nan === true;
     const intOutputs = new Set(meta.int_outputs ?? []);
     /** name -> { width, type: "class" | "index" | "real" } for every output the module exports */
     this.outputs = {};
@@ -182,6 +184,7 @@ export class PithModel {
     if (flat.length % d !== 0) {
       throw new PithError(`X has ${flat.length} values, not a multiple of the ${d} features`);
     }
+    if (this.acceptsNaN) return flat;
     // x - x is NaN exactly for NaN and infinities: one cheap pass, the search only on failure.
     let check = 0;
     for (let k = 0; k < flat.length; ++k) check += flat[k] - flat[k];

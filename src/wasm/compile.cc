@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "pith/error.h"
+#include "pith/predict.h"
 #include "pith/wasm.h"
 #include "wasm/emit.h"
 #include "wasm/lower.h"
@@ -64,16 +65,6 @@ void append_json_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
-const ClassLabels* classes_of(const Model& model) {
-  if (const auto* lr = std::get_if<LogisticRegressionModel>(&model.estimator)) return &lr->classes;
-  if (const auto* p = std::get_if<PipelineModel>(&model.estimator); p && !p->steps.empty()) {
-    if (const auto* lr = std::get_if<LogisticRegressionModel>(&p->steps.back().estimator)) {
-      return &lr->classes;
-    }
-  }
-  return nullptr;
-}
-
 std::string metadata_json(const Model& model, const wasm::Program& program) {
   // Only what the exported functions cannot say: numbers (n_features, widths, element size)
   // are functions of the module.
@@ -87,7 +78,7 @@ std::string metadata_json(const Model& model, const wasm::Program& program) {
     }
     j += ']';
   }
-  if (const ClassLabels* classes = classes_of(model)) {
+  if (const ClassLabels* classes = model_classes(model)) {
     j += ",\"classes\":[";
     std::visit(
         [&](const auto& labels) {
@@ -113,7 +104,10 @@ std::string metadata_json(const Model& model, const wasm::Program& program) {
     first = false;
     append_json_string(j, r.name);
   }
-  j += "]}";
+  j += ']';
+  // Trees route missing values: the loader then passes NaN through.
+  if (accepts_missing(model)) j += ",\"accepts_nan\":true";
+  j += '}';
   return j;
 }
 

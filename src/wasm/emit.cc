@@ -10,12 +10,40 @@
 #include <string>
 
 #include "pith/error.h"
+#include "wasm/trees.h"
 
 namespace pith::wasm {
 namespace {
 
-// Routine function locals: params, then i32 indices, then float64 values.
-enum : std::uint32_t { kIn, kOut, kRows, kI, kJ, kW, kK, kAcc, kT, kBest, kSum, kP64 };
+// Routine function locals: params, then i32 indices, then float64 values; then the tree walk's
+// (trimmed away when unused).
+enum : std::uint32_t {
+  kIn,
+  kOut,
+  kRows,
+  kI,
+  kJ,
+  kW,
+  kK,
+  kAcc,
+  kT,
+  kBest,
+  kSum,
+  kP64,
+  kNode,
+  kWord,
+  kTree,
+  kX32,
+  kT32,
+  kAcc32,
+  kX64,
+  kNode1,
+  kNode2,
+  kNode3,
+  kWord1,
+  kWord2,
+  kWord3
+};
 
 constexpr std::uint32_t kF64Size = 8;
 
@@ -24,11 +52,14 @@ constexpr std::uint32_t kF64Size = 8;
 class RoutineEmitter {
  public:
   RoutineEmitter(const Program& program, Code& code, std::uint32_t exp_index)
-      : io_f32_(program.io == IoType::kF32), c_(code), exp_(exp_index) {}
+      : io_f32_(program.io == IoType::kF32),
+        accumulators_(program.accumulator_address),
+        c_(code),
+        exp_(exp_index) {}
 
   void emit_op(const Op& op) {
     rounds_ = io_f32_ && op.rounds;
-    if (op.unrolled) {
+    if (op.unrolled && op.kind != OpKind::kTreeEnsemble) {
       if (op.kind == OpKind::kAffine || op.kind == OpKind::kSquaredDistances) {
         matrix_unrolled(op);
       } else {
@@ -46,7 +77,16 @@ class RoutineEmitter {
       case OpKind::kScaleShift:
       case OpKind::kClip:
       case OpKind::kCopy:
+      case OpKind::kDivide:
+      case OpKind::kExp:
+      case OpKind::kLogistic:
         elementwise(op);
+        break;
+      case OpKind::kTreeEnsemble:
+        tree_ensemble(op);
+        break;
+      case OpKind::kProbabilityPair:
+        probability_pair(op);
         break;
       case OpKind::kArgMin:
       case OpKind::kArgMax:
@@ -246,6 +286,24 @@ class RoutineEmitter {
         constant(op.hi);
         c_.op(Opcode::kF64Min);
         break;
+      case OpKind::kDivide:
+        parameter(0);
+        c_.op(Opcode::kF64Div);
+        break;
+      case OpKind::kExp:
+        c_.call(exp_);
+        break;
+      case OpKind::kLogistic:  // 1 / (1 + exp(-alpha * s)), as src/trees/predict.cc
+        constant(-op.lo);
+        c_.op(Opcode::kF64Mul);
+        c_.call(exp_);
+        c_.local_set(kT);
+        c_.f64_value(1.0);
+        c_.f64_value(1.0);
+        c_.local_get(kT);
+        c_.op(Opcode::kF64Add);
+        c_.op(Opcode::kF64Div);
+        break;
       default:
         break;
     }
@@ -304,6 +362,68 @@ class RoutineEmitter {
     constant(0.0);
     c_.op(Opcode::kF64Gt);
     c_.memory(Opcode::kI32Store, offset);
+  }
+
+  // The raw scores of a tree ensemble (wasm/emit_trees.cc), then copied to the destination.
+  void tree_ensemble(const Op& op) {
+    TreeWalk walk{};
+    walk.row_local = op.src.kind == Slot::Kind::kInput ? kIn : TreeWalk::kNoLocal;
+    walk.row_offset = op.src.kind == Slot::Kind::kScratch ? op.src.address : 0;
+    walk.row_f32 = narrow(op.src);
+    walk.node = kNode;
+    walk.word = kWord;
+    walk.tree = kTree;
+    walk.go = kK;
+    walk.out = kW;
+    walk.set = kJ;
+    walk.category = kI;
+    walk.x32 = kX32;
+    walk.t32 = kT32;
+    walk.acc32 = kAcc32;
+    walk.x64 = kX64;
+    walk.t64 = kT;
+    walk.acc64 = kAcc;
+    walk.accumulators = accumulators_;
+    const std::uint32_t nodes[] = {kNode, kNode1, kNode2, kNode3};
+    const std::uint32_t words[] = {kWord, kWord1, kWord2, kWord3};
+    static_assert(sizeof nodes / sizeof nodes[0] == TreeTables::kGroup);
+    for (std::size_t i = 0; i < TreeTables::kGroup; ++i) {
+      walk.nodes[i] = nodes[i];
+      walk.words[i] = words[i];
+    }
+    emit_tree_scores(c_, op, walk);
+    if (op.out_width == 1) {
+      const std::uint32_t offset = address(op.dst, kNone);
+      if (op.trees->sum_f32) {
+        c_.local_get(kAcc32);
+        c_.op(Opcode::kF64PromoteF32);
+      } else {
+        c_.local_get(kAcc);
+      }
+      store(op.dst, offset);
+      return;
+    }
+    set_i32(kI, 0);
+    c_.loop();
+    const std::uint32_t offset = address(op.dst, kI);
+    c_.local_get(kI);
+    c_.memory(Opcode::kF64Load, accumulators_);
+    store(op.dst, offset);
+    loop_until(kI, op.out_width);
+  }
+
+  // [1 - p, p] for p = in[0].
+  void probability_pair(const Op& op) {
+    load(op.src, kNone);
+    c_.local_set(kP64);
+    std::uint32_t offset = address(op.dst, kNone);
+    c_.f64_value(1.0);
+    c_.local_get(kP64);
+    c_.op(Opcode::kF64Sub);
+    store(op.dst, offset);
+    offset = address(op.dst, kNone, 1);
+    c_.local_get(kP64);
+    store(op.dst, offset);
   }
 
   // scipy's expit, as pith's native code: e = exp(-|z|); p = z >= 0 ? 1 / (1 + e) : e / (1 + e).
@@ -383,6 +503,7 @@ class RoutineEmitter {
   }
 
   bool io_f32_;
+  std::uint32_t accumulators_;
   bool rounds_ = false;
   Code& c_;
   std::uint32_t exp_;
@@ -401,7 +522,10 @@ Function routine_function(Module& module, const Program& p, const Routine& r,
   f.name = r.name;
   f.type = module.type_index({{ValType::kI32, ValType::kI32, ValType::kI32}, {}});
   f.locals = {ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32, ValType::kF64,
-              ValType::kF64, ValType::kF64, ValType::kF64, ValType::kF64};
+              ValType::kF64, ValType::kF64, ValType::kF64, ValType::kF64, ValType::kI32,
+              ValType::kI32, ValType::kI32, ValType::kF32, ValType::kF32, ValType::kF32,
+              ValType::kF64, ValType::kI32, ValType::kI32, ValType::kI32, ValType::kI32,
+              ValType::kI32, ValType::kI32};
   Code& c = f.body;
   RoutineEmitter emitter(p, c, exp_index);
   if (!row_loop) {

@@ -2,17 +2,20 @@
 // (input row -> scratch vectors -> output row) over constant tables. Lowering (lower.cc) builds it
 // from a model, passes (passes.cc) rewrite it and lay it out in memory, emit.cc turns it into code.
 //
-// Everything a model kind computes per row is a short chain of these ops; a tree ensemble will be
-// one more op (node tables in constants, a traversal loop per tree, a sum per output) feeding the
+// Everything a model kind computes per row is a short chain of these ops; a tree ensemble is one
+// more op (node tables in constants, a traversal loop per tree, a sum per output) feeding the
 // same sigmoid/softmax/argmax tail.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace pith::wasm {
+
+struct TreeTables;  // wasm/trees.h
 
 enum class OpKind : std::uint8_t {
   kAffine,            // out[j] = (sum_i W[j,i] * in[i]) + b[j]; W: out x in, summed in i order
@@ -27,6 +30,11 @@ enum class OpKind : std::uint8_t {
   kPositive,          // in[0] > 0 ? 1 : 0 (int32 out, width 1)
   kSigmoidPair,       // p = 1 / (1 + exp(-in[0])); out = [1 - p, p]
   kSoftmax,           // e_i = exp(in[i] - max(in)); out = e / sum(e)
+  kTreeEnsemble,      // raw scores: base scores plus the leaves the row reaches (Op::trees)
+  kDivide,            // in[i] / a[i] (a forest's average)
+  kExp,               // exp(in[i])
+  kLogistic,          // 1 / (1 + exp(-alpha * in[i])), alpha in Op::lo (boosted trees)
+  kProbabilityPair,   // p = in[0]; out = [1 - p, p]
 };
 
 const char* op_name(OpKind kind);
@@ -51,9 +59,12 @@ struct Op {
   std::size_t in_width = 0;
   std::size_t out_width = 0;
   std::vector<Table> tables;  // kAffine: W, b; kSquaredDistances: C; kStandardize/kScaleShift: a, b
-  double lo = 0.0, hi = 0.0;  // kClip
-  Slot src, dst;              // set by assign_slots
-  bool unrolled = false;      // straight-line code with the tables as immediates (unroll_small)
+  double lo = 0.0, hi = 0.0;  // kClip; lo: kLogistic's alpha
+  // kTreeEnsemble: the node tables, placed as one block of constants at `trees_address`.
+  std::shared_ptr<const TreeTables> trees;
+  std::uint32_t trees_address = 0;
+  Slot src, dst;          // set by assign_slots
+  bool unrolled = false;  // straight-line code with the tables as immediates (unroll_small)
   // Float32 I/O only: every arithmetic result is rounded to float32, as pith's float32 code
   // computes it (a float64 operation on float32 values rounded to float32 is the float32
   // operation: float64 has more than twice the precision).
@@ -92,6 +103,9 @@ struct Program {
   std::uint32_t scratch_bytes = 0;
   std::uint32_t input_offset = 0;
   std::vector<std::uint8_t> constants;  // the data segment at address 0
+  // The raw scores of a tree ensemble with several outputs are summed here (float64 values).
+  std::uint32_t accumulator_address = 0;
+  std::uint32_t accumulator_bytes = 0;
   bool uses_exp = false;
 
   std::size_t element_size() const { return io == IoType::kF32 ? 4 : 8; }  // inputs, outputs

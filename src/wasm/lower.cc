@@ -2,12 +2,15 @@
 // outputs are the same as pith/predict.h's, computed in the same order of operations as
 // scikit-learn's (dot product then intercept; subtract then divide; max-shifted softmax).
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "pith/error.h"
+#include "pith/predict.h"
 #include "wasm/lower.h"
+#include "wasm/trees.h"
 
 namespace pith::wasm {
 namespace {
@@ -78,21 +81,24 @@ std::vector<Routine> lower_step(const MinMaxScalerModel& m) {
   return {routine("transform", d, std::move(ops))};
 }
 
-std::vector<Routine> lower_step(const TreeEnsembleModel&) {
-  throw Error(ErrorCode::kUnsupported,
-              "tree ensembles cannot be compiled to WebAssembly by this pith version yet");
+std::vector<Routine> lower_any_step(const StepEstimator& step, IoType io) {
+  return std::visit(
+      [io](const auto& m) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, TreeEnsembleModel>) {
+          return lower_tree_ensemble(m, io);  // wasm/trees.cc
+        } else {
+          return lower_step(m);
+        }
+      },
+      step);
 }
 
-std::vector<Routine> lower_any_step(const StepEstimator& step) {
-  return std::visit([](const auto& m) { return lower_step(m); }, step);
-}
-
-std::vector<Routine> lower_pipeline(const PipelineModel& pipeline) {
+std::vector<Routine> lower_pipeline(const PipelineModel& pipeline, IoType io) {
   if (pipeline.steps.empty()) throw Error(ErrorCode::kFormat, "a pipeline without steps");
   std::vector<Op> prefix;
   for (std::size_t s = 0; s + 1 < pipeline.steps.size(); ++s) {
     const PipelineStep& step = pipeline.steps[s];
-    std::vector<Routine> routines = lower_any_step(step.estimator);
+    std::vector<Routine> routines = lower_any_step(step.estimator, io);
     const Routine* transform = nullptr;
     for (const Routine& r : routines) {
       if (r.name == "transform") transform = &r;
@@ -106,19 +112,9 @@ std::vector<Routine> lower_pipeline(const PipelineModel& pipeline) {
     }
     prefix.insert(prefix.end(), transform->ops.begin(), transform->ops.end());
   }
-  std::vector<Routine> routines = lower_any_step(pipeline.steps.back().estimator);
+  std::vector<Routine> routines = lower_any_step(pipeline.steps.back().estimator, io);
   for (Routine& r : routines) r.ops.insert(r.ops.begin(), prefix.begin(), prefix.end());
   return routines;
-}
-
-std::size_t classes_of(const Estimator& estimator) {
-  if (const auto* lr = std::get_if<LogisticRegressionModel>(&estimator)) return lr->n_classes();
-  if (const auto* p = std::get_if<PipelineModel>(&estimator); p && !p->steps.empty()) {
-    if (const auto* lr = std::get_if<LogisticRegressionModel>(&p->steps.back().estimator)) {
-      return lr->n_classes();
-    }
-  }
-  return 0;
 }
 
 // Float32 prediction in pith (predict<float>) rounds K-Means centers and MinMaxScaler's range to
@@ -152,12 +148,15 @@ Program lower(const Model& model, IoType io) {
   program.n_features = model.input.n_features;
   program.io = io;
   program.kind = estimator_kind(model.estimator);
-  program.n_classes = classes_of(model.estimator);
+  const ClassLabels* classes = model_classes(model);
+  program.n_classes = classes == nullptr ? 0 : class_count(*classes);
   program.routines = std::visit(
-      [](const auto& m) {
+      [io](const auto& m) {
         using M = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<M, PipelineModel>) {
-          return lower_pipeline(m);
+          return lower_pipeline(m, io);
+        } else if constexpr (std::is_same_v<M, TreeEnsembleModel>) {
+          return lower_tree_ensemble(m, io);
         } else {
           return lower_step(m);
         }

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "pith/error.h"
 #include "wasm/module.h"
+#include "wasm/trees.h"
 
 namespace pith::wasm {
 
@@ -38,6 +40,16 @@ const char* op_name(OpKind kind) {
       return "sigmoid_pair";
     case OpKind::kSoftmax:
       return "softmax";
+    case OpKind::kTreeEnsemble:
+      return "tree_ensemble";
+    case OpKind::kDivide:
+      return "divide";
+    case OpKind::kExp:
+      return "exp";
+    case OpKind::kLogistic:
+      return "logistic";
+    case OpKind::kProbabilityPair:
+      return "probability_pair";
   }
   return "?";
 }
@@ -77,9 +89,12 @@ void drop_identities(Program& program) {
       } else if (op.kind == OpKind::kScaleShift) {
         if (all_equal(op.tables[0].values, 1.0)) op.tables[0].values.clear();
         if (all_equal(op.tables[1].values, 0.0)) op.tables[1].values.clear();
+      } else if (op.kind == OpKind::kDivide) {
+        if (all_equal(op.tables[0].values, 1.0)) op.tables[0].values.clear();
       }
     }
     std::erase_if(routine.ops, [](const Op& op) {
+      if (op.kind == OpKind::kDivide) return op.tables[0].values.empty();
       return (op.kind == OpKind::kStandardize || op.kind == OpKind::kScaleShift) &&
              op.tables[0].values.empty() && op.tables[1].values.empty();
     });
@@ -96,7 +111,7 @@ namespace {
 
 bool same_op(const Op& a, const Op& b) {
   if (a.kind != b.kind || a.in_width != b.in_width || a.out_width != b.out_width ||
-      a.tables.size() != b.tables.size() || a.lo != b.lo || a.hi != b.hi) {
+      a.tables.size() != b.tables.size() || a.lo != b.lo || a.hi != b.hi || a.trees != b.trees) {
     return false;
   }
   for (std::size_t t = 0; t < a.tables.size(); ++t) {
@@ -135,8 +150,14 @@ void unroll_small(Program& program, std::size_t max_values) {
     std::size_t values = 0;
     for (const Table& t : op.tables) values += t.values.size();
     const bool has_code = op.kind == OpKind::kAffine || op.kind == OpKind::kSquaredDistances ||
-                          op.kind == OpKind::kStandardize || op.kind == OpKind::kScaleShift;
+                          op.kind == OpKind::kStandardize || op.kind == OpKind::kScaleShift ||
+                          op.kind == OpKind::kDivide;
     op.unrolled = has_code && values <= max_values;
+    // Trees: nested if/else with immediates for models of few nodes (numeric splits only).
+    if (op.trees != nullptr) {
+      op.unrolled = op.trees->n_nodes <= max_values && !op.trees->any_categorical &&
+                    !op.trees->any_zero_is_missing;
+    }
   };
   for (Op& op : program.shared) mark(op);
   for (Routine& r : program.routines) {
@@ -148,7 +169,8 @@ namespace {
 
 bool elementwise(OpKind kind) {
   return kind == OpKind::kSqrt || kind == OpKind::kStandardize || kind == OpKind::kScaleShift ||
-         kind == OpKind::kClip || kind == OpKind::kSoftmax || kind == OpKind::kCopy;
+         kind == OpKind::kClip || kind == OpKind::kSoftmax || kind == OpKind::kCopy ||
+         kind == OpKind::kDivide || kind == OpKind::kExp || kind == OpKind::kLogistic;
 }
 
 }  // namespace
@@ -208,6 +230,8 @@ void layout(Program& program) {
   const std::size_t es = Program::kScratchElement;
   std::vector<const std::vector<double>*> placed;  // pooled tables, by content
   std::vector<std::uint32_t> addresses;
+  std::vector<std::pair<const TreeTables*, std::uint32_t>> placed_trees;
+  std::size_t accumulators = 0;  // float64 sums of tree ensembles with several outputs
   std::vector<std::uint8_t>& data = program.constants;
   data.clear();
   program.uses_exp = false;
@@ -219,7 +243,24 @@ void layout(Program& program) {
   };
   all_ops([&](Op& op) {
     {
-      if (op.kind == OpKind::kSigmoidPair || op.kind == OpKind::kSoftmax) program.uses_exp = true;
+      if (op.kind == OpKind::kSigmoidPair || op.kind == OpKind::kSoftmax ||
+          op.kind == OpKind::kExp || op.kind == OpKind::kLogistic) {
+        program.uses_exp = true;
+      }
+      if (op.trees != nullptr) {
+        if (op.out_width > 1) accumulators = std::max(accumulators, op.out_width);
+        if (op.unrolled) return;  // the code holds the tables
+        const auto same = std::find_if(placed_trees.begin(), placed_trees.end(),
+                                       [&](const auto& p) { return p.first == op.trees.get(); });
+        if (same != placed_trees.end()) {
+          op.trees_address = same->second;
+        } else {
+          op.trees_address = align_up(data.size(), es);
+          data.resize(op.trees_address);
+          data.insert(data.end(), op.trees->bytes.begin(), op.trees->bytes.end());
+          placed_trees.emplace_back(op.trees.get(), op.trees_address);
+        }
+      }
       for (Table& table : op.tables) {
         if (table.values.empty() || op.unrolled) continue;
         const auto same = std::find_if(placed.begin(), placed.end(), [&](const auto* p) {
@@ -248,7 +289,9 @@ void layout(Program& program) {
     }
   });
   program.shared_result.address = program.scratch_address + program.shared_result.index * half;
-  program.input_offset = align_up(program.scratch_address + program.scratch_bytes, 16);
+  program.accumulator_address = program.scratch_address + program.scratch_bytes;
+  program.accumulator_bytes = static_cast<std::uint32_t>(accumulators * Program::kScratchElement);
+  program.input_offset = align_up(program.accumulator_address + program.accumulator_bytes, 16);
 }
 
 namespace {
@@ -265,6 +308,22 @@ std::string slot_text(const Slot& slot) {
   return "?";
 }
 
+// The tree tables' shape: sizes, record layout, comparison and sums.
+std::string tree_text(const TreeTables& t, std::uint32_t address) {
+  std::string out = " trees=" + std::to_string(t.n_trees) + " nodes=" + std::to_string(t.n_nodes);
+  out.append(" records=").append(t.compare_f32 ? "f32" : "f64");
+  out.append(t.wide ? "+word+child:" : "+word:").append(std::to_string(t.stride)).append("B");
+  out.append(t.compare_f32 ? " x<=t" : (t.less ? " x<t" : " x<=t"));
+  out.append(t.sum_f32 ? " sums=f32" : " sums=f64");
+  out.append(t.inline_leaves ? " leaves=inline" : " leaves=table");
+  if (t.any_categorical) out.append(" categorical");
+  if (t.any_zero_is_missing) out.append(" zero_is_missing");
+  if (t.n_groups > 0) out.append(" groups_of_4=").append(std::to_string(t.n_groups));
+  out.append(" tables[").append(std::to_string(t.bytes.size())).append("B]@");
+  out.append(std::to_string(address));
+  return out;
+}
+
 }  // namespace
 
 std::string dump(const Program& p) {
@@ -275,6 +334,10 @@ std::string dump(const Program& p) {
   out.append(" constants=").append(std::to_string(p.constants.size())).append("B");
   out.append(" scratch=").append(std::to_string(p.scratch_bytes)).append("B@");
   out.append(std::to_string(p.scratch_address));
+  if (p.accumulator_bytes > 0) {
+    out.append(" accumulators=").append(std::to_string(p.accumulator_bytes)).append("B@");
+    out.append(std::to_string(p.accumulator_address));
+  }
   out.append(" input_offset=").append(std::to_string(p.input_offset));
   out.append(p.uses_exp ? " uses_exp\n" : "\n");
   const auto dump_op = [&out](const Op& op) {
@@ -291,6 +354,12 @@ std::string dump(const Program& p) {
         out.append(" table[").append(std::to_string(t.values.size())).append("]@");
         out.append(std::to_string(t.address));
       }
+    }
+    if (op.trees != nullptr) out.append(tree_text(*op.trees, op.trees_address));
+    if (op.kind == OpKind::kLogistic) {
+      char alpha[48];
+      std::snprintf(alpha, sizeof alpha, " alpha=%.17g", op.lo);
+      out.append(alpha);
     }
     if (op.kind == OpKind::kClip) {
       char range[64];

@@ -24,7 +24,8 @@ void share_prefix(Program& program);
 
 // Marks ops whose tables hold at most `max_values` numbers for straight-line code with the
 // numbers as instruction immediates: smaller than a loop plus a table for small models, and
-// faster (no loop, no loads of parameters).
+// faster (no loop, no loads of parameters). Tree ensembles of at most `max_values` nodes with
+// numeric splits only become nested if/else per tree, the thresholds and leaves immediates.
 void unroll_small(Program& program, std::size_t max_values);
 
 // Decides where every op reads and writes: the first reads the input row, the last writes the
