@@ -58,6 +58,7 @@ const Subcommand& info_subcommand();
 const Subcommand& predict_subcommand();
 const Subcommand& serve_subcommand();
 const Subcommand& compile_subcommand();
+const Subcommand& convert_subcommand();
 
 // A command line the user has to fix: main() prints the message and the usage, exits 2.
 class UsageError : public std::runtime_error {

@@ -21,6 +21,7 @@ const Subcommand* const kRegistry[] = {
     &pith::cli::predict_subcommand(),
     &pith::cli::serve_subcommand(),
     &pith::cli::compile_subcommand(),
+    &pith::cli::convert_subcommand(),
 };
 
 std::string global_usage() {
