@@ -90,6 +90,7 @@ case "${1:-}" in
     PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/kmeans_end_to_end.py"
     PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/serve_kmeans.py"
     PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/compile_kmeans.py"
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" "$ROOT/examples/trees_end_to_end.py"
     ;;
   test) setup && run_tests ;;
   *)
