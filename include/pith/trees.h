@@ -108,8 +108,8 @@ struct TreeEnsembleModel {
 void prepare_tree_ensemble(const TreeEnsembleModel& model);
 
 // Checks sizes, child links (every tree a proper binary tree reachable from its root), feature
-// indices, finite thresholds and leaf values, category sets, and the outputs and transform
-// against classes; throws Error(kFormat) naming the first problem.
+// indices, thresholds (not NaN; infinities allowed), finite leaf values, category sets, and the
+// outputs and transform against classes; throws Error(kFormat) naming the first problem.
 void validate_tree_ensemble(const TreeEnsembleModel& model);
 
 // Summary numbers of a validated ensemble (pith info).

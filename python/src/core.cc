@@ -2,6 +2,8 @@
 // holds the module and the error mapping; each *_binding.cc registers one family of functions.
 #include <nanobind/nanobind.h>
 
+#include <string_view>
+
 #include <exception>
 
 #include "binding.h"
@@ -33,7 +35,14 @@ void translate_pith_error(const std::exception_ptr& p, void* payload) {
         type = PyExc_OSError;
         break;
     }
-    PyErr_SetString(type, e.what());
+    // Messages may quote bytes of a bad input file: decode leniently, so that the error raised
+    // is the pith error and not a UnicodeDecodeError about its message.
+    const std::string_view what = e.what();
+    PyObject* message =
+        PyUnicode_DecodeUTF8(what.data(), static_cast<Py_ssize_t>(what.size()), "backslashreplace");
+    if (message == nullptr) return;  // a MemoryError is set
+    PyErr_SetObject(type, message);
+    Py_DECREF(message);
   }
 }
 

@@ -1,5 +1,6 @@
 // Building a TreePredictor from a validated TreeEnsembleModel, and the cache that holds it.
 #include "trees/predictor.h"
+#include "trees/thresholds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,17 +14,6 @@
 
 namespace pith {
 namespace {
-
-// The largest float f with f <= t (kLessEqual) or f < t (kLess): for every float x,
-// `x OP t` evaluated in double equals `x <= f`.
-float float_threshold(double t, SplitComparison comparison) {
-  float f = static_cast<float>(t);  // round to nearest (may overflow to +-inf)
-  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-  if (comparison == SplitComparison::kLess && static_cast<double>(f) == t) {
-    f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-  }
-  return f;
-}
 
 double double_threshold(double t, SplitComparison comparison) {
   return comparison == SplitComparison::kLess
@@ -94,7 +84,7 @@ TreePredictor::TreePredictor(const TreeEnsembleModel& m) {
       meta[dst] = m.feature[src] | (default_right ? 0x80000000u : 0u);
       flags[dst] = f;
       threshold[dst] = m.threshold[src];
-      threshold32.threshold[dst] = float_threshold(m.threshold[src], m.comparison);
+      threshold32.threshold[dst] = detail::float_threshold(m.threshold[src], m.comparison);
       if (f64) threshold64.threshold[dst] = double_threshold(m.threshold[src], m.comparison);
       if ((f & (node_flag::kCategorical | node_flag::kZeroIsMissing)) != 0) exact_only[t] = 1;
       if ((f & node_flag::kCategorical) != 0) {

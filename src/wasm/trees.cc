@@ -13,23 +13,13 @@
 #include <utility>
 
 #include "pith/error.h"
+#include "trees/thresholds.h"
 
 namespace pith::wasm {
 namespace {
 
 // Categories up to this value are stored as bitsets (LightGBM's own limit is far below).
 constexpr std::uint32_t kMaxCategory = (1u << 20) - 1;
-
-// The largest float f with, for every float x, `x OP t` (in float64) == `x <= f`: the
-// threshold rounded down (OP is <=), or strictly below t (OP is <). As trees/predictor.cc.
-float float_threshold(double t, SplitComparison comparison) {
-  float f = static_cast<float>(t);
-  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-  if (comparison == SplitComparison::kLess && static_cast<double>(f) == t) {
-    f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-  }
-  return f;
-}
 
 void put_u32(std::vector<std::uint8_t>& out, std::size_t at, std::uint32_t v) {
   std::memcpy(out.data() + at, &v, 4);
@@ -236,7 +226,7 @@ std::shared_ptr<const TreeTables> encode_trees(const TreeEnsembleModel& m, IoTyp
     if ((f & node_flag::kCategorical) != 0) {
       put_u32(t.bytes, rec, set_at[src]);  // the threshold's place holds the set's offset
     } else if (t.compare_f32) {
-      put_f32(t.bytes, rec, float_threshold(m.threshold[src], m.comparison));
+      put_f32(t.bytes, rec, detail::float_threshold(m.threshold[src], m.comparison));
     } else {
       put_f64(t.bytes, rec, m.threshold[src]);
     }
