@@ -161,10 +161,49 @@ HAND_BUILT = {
 }
 
 
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _imported(name):
+    """Models of the XGBoost and LightGBM importers: files written by those libraries (kept in
+    tests/data) and models trained here, with NaN and categorical splits."""
+    if name == "xgboost file: multiclass, categorical, NaN":
+        return _core.import_xgboost((DATA / "xgboost" / "multiclass_categorical.ubj").read_bytes())
+    if name == "xgboost file: dart regression":
+        return _core.import_xgboost((DATA / "xgboost" / "dart_regression.json").read_bytes())
+    if name == "lightgbm file: multiclass, categorical, NaN":
+        text = (DATA / "lightgbm" / "multiclass_nan_categorical.txt").read_text()
+        return _core.import_lightgbm(text)
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = X.copy()
+    X[::6, 1] = np.nan
+    if name == "xgboost binary (breast cancer)":
+        import xgboost
+
+        return pith.from_xgboost(xgboost.XGBClassifier(n_estimators=40, max_depth=4).fit(X, y))
+    import lightgbm
+
+    model = lightgbm.LGBMClassifier(n_estimators=40, num_leaves=12, verbose=-1).fit(X, y)
+    return pith.from_lightgbm(model)
+
+
+IMPORTED = [
+    "xgboost file: multiclass, categorical, NaN",
+    "xgboost file: dart regression",
+    "lightgbm file: multiclass, categorical, NaN",
+    "xgboost binary (breast cancer)",
+    "lightgbm binary (breast cancer)",
+]
+
+
 def _model(name):
     """(model dict, rows the model was fitted on or None)."""
     if name in HAND_BUILT:
         return hand_built(**HAND_BUILT[name]), None
+    if name in IMPORTED:
+        imported = _imported(name)
+        d = imported if isinstance(imported, dict) else imported._model_dict()
+        return {k: v for k, v in d.items() if k not in ("warnings", "producer")}, None
     sk, X = _sklearn(name)
     return pith.from_sklearn(sk)._model_dict(), X
 
@@ -219,7 +258,7 @@ def check_equal(d, output, got, want, dtype):
     assert not bad.any(), f"{output}: {bad.sum()} values differ: {got[bad][:4]} vs {want[bad][:4]}"
 
 
-ALL = SKLEARN + list(HAND_BUILT)
+ALL = SKLEARN + list(HAND_BUILT) + IMPORTED
 
 
 # ---- tests -------------------------------------------------------------------------------------
