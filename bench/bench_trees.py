@@ -131,21 +131,22 @@ def build_predictor(model, predictor, path, threads, workdir):
         return lambda X: converted.predict_proba(X)[:, 1]
     if predictor == "onnxruntime":
         import onnxruntime as ort
-        from skl2onnx.common.data_types import FloatTensorType
 
-        initial = [("input", FloatTensorType([None, N_FEATURES]))]
-        if model == "xgboost":
-            from onnxmltools import convert_xgboost
+        if model in ("xgboost", "lightgbm"):
+            from onnxmltools import convert_lightgbm, convert_xgboost
+            from onnxmltools.convert.common.data_types import FloatTensorType
 
-            onx = convert_xgboost(source, initial_types=initial, target_opset=15)
-        elif model == "lightgbm":
-            from onnxmltools import convert_lightgbm
-
-            onx = convert_lightgbm(source, initial_types=initial, target_opset=15,
-                                   zipmap=False)
+            initial = [("input", FloatTensorType([None, N_FEATURES]))]
+            if model == "xgboost":
+                onx = convert_xgboost(source, initial_types=initial, target_opset=15)
+            else:
+                onx = convert_lightgbm(source, initial_types=initial, target_opset=15,
+                                       zipmap=False)
         else:
             from skl2onnx import to_onnx
+            from skl2onnx.common.data_types import FloatTensorType
 
+            initial = [("input", FloatTensorType([None, N_FEATURES]))]
             onx = to_onnx(source, initial_types=initial, options={"zipmap": False},
                           target_opset=15)
         options = ort.SessionOptions()
