@@ -817,3 +817,17 @@ def test_float32_rows_in_the_native_predictor(name):
         got = pm._native.predict("predict", np.ascontiguousarray(batch), 0)[:, 0]
         assert got.dtype == np.float32
         assert np.array_equal(got, sk.predict(batch).astype(np.float32))
+
+
+def test_large_float32_input_is_upcast_in_blocks():
+    # float32 rows for a float64 model go to float64 a block of 65,536 rows at a time (no copy of
+    # all of X): the predictions are those of the whole float64 batch, partial last block too.
+    X, y = _random_classification(3, n=2000)
+    sk = RandomForestClassifier(n_estimators=5, max_depth=6, random_state=0).fit(X, y)
+    pm = pith.from_sklearn(sk)
+    big = np.random.default_rng(9).normal(size=(150_001, X.shape[1])).astype(np.float32)
+    big[::11, 0] = np.nan
+    proba = pm.predict_proba(big)
+    assert proba.dtype == np.float64
+    assert np.array_equal(proba, sk.predict_proba(big))
+    assert np.array_equal(pm.predict(big), sk.predict(big))

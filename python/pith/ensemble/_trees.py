@@ -15,6 +15,7 @@ from pith import _core
 from pith._base import FLOAT_DTYPES, NativeModelMixin, restore_input
 
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_UPCAST_BLOCK = 1 << 16  # rows upcast to float64 at a time
 
 # The fields of a tree-ensemble model dict besides the input schema, "kind" and "classes".
 TREE_FIELDS = (
@@ -94,22 +95,30 @@ class _TreeEnsemble(NativeModelMixin, BaseEstimator):
             and not hasattr(self, "feature_names_in_")
             and hasattr(self, "_trees")
         ):
-            return self._upcast(X)
+            return X
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, order="C",
-                          ensure_all_finite=False)
-        return self._upcast(X)
-
-    def _upcast(self, X):
-        if self._upcast_X and X.dtype == np.float32 and self._fitted_dtype() == "float64":
-            return X.astype(np.float64)
-        return X
+        return validate_data(self, X, reset=False, dtype=FLOAT_DTYPES, order="C",
+                             ensure_all_finite=False)
 
     def _native_predict(self, output, X):
         native = getattr(self, "_native", None)
         if native is None:
             native = self._native = _core.NativeModel(self._model_dict())
-        return native.predict(output, X, self._n_threads())
+        threads = self._n_threads()
+        if X.dtype == np.float64 or self._fitted_dtype() == "float32":
+            return native.predict(output, X, threads)
+        # float32 rows for a float64 model (scikit-learn, LightGBM): predictions are float64, as
+        # the source library's, from float64 rows (the same splits: a float32 value is exact in
+        # float64). Upcast a block at a time rather than copying all of X at twice its size.
+        if len(X) <= _UPCAST_BLOCK:
+            return native.predict(output, X.astype(np.float64), threads)
+        first = native.predict(output, X[:_UPCAST_BLOCK].astype(np.float64), threads)
+        out = np.empty((len(X),) + first.shape[1:], dtype=first.dtype)
+        out[:_UPCAST_BLOCK] = first
+        for start in range(_UPCAST_BLOCK, len(X), _UPCAST_BLOCK):
+            block = X[start : start + _UPCAST_BLOCK].astype(np.float64)
+            out[start : start + len(block)] = native.predict(output, block, threads)
+        return out
 
     @property
     def n_trees_(self):
