@@ -12,6 +12,7 @@ onnxmltools / skl2onnx; TL2cgen's compiled shared library), a fresh child proces
 
   batch   predict_proba (or the probability of class 1) of 1,000,000 rows with --threads threads:
           median seconds of --repeats runs, rows/s, peak memory above the loaded model and data
+          (+MB) and the child's peak RSS over everything (RSS MB: library, model, data, batches)
   row     latency of one row through Python (median of 2,000 calls after a warm-up)
 
 and the largest difference of its probabilities from the source library's. Ratios are to pith.
@@ -36,7 +37,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _harness import measure, run_child  # noqa: E402
+from _harness import measure, peak_rss_bytes, run_child  # noqa: E402
 
 MODELS = ["xgboost", "lightgbm", "forest"]
 PREDICTORS = {
@@ -210,6 +211,7 @@ def child(args):
         "peak_mb": batch["peak_extra_mb"],
         "row_us": statistics.median(latencies) * 1e6,
         "max_diff": float(np.max(np.abs(got - expected))),
+        "rss_mb": peak_rss_bytes() / 2**20,  # the whole process: library, model, data, batches
     }))
 
 
@@ -258,7 +260,7 @@ def main():
                 args.threads)
         print(f"\n{model}")
         print(f"  {'predictor':<12} {'batch s':>9} {'M rows/s':>9} {'vs pith':>8} "
-              f"{'row us':>8} {'vs pith':>8} {'peak MB':>8} {'max |diff|':>11}")
+              f"{'row us':>8} {'vs pith':>8} {'+MB':>6} {'RSS MB':>7} {'max |diff|':>11}")
         base = results.get("pith", {})
         for predictor, r in results.items():
             if "error" in r:
@@ -268,7 +270,7 @@ def main():
             row_ratio = r["row_us"] / base["row_us"] if "row_us" in base else float("nan")
             print(f"  {predictor:<12} {r['batch_s']:9.3f} {rows / r['batch_s'] / 1e6:9.2f} "
                   f"{batch_ratio:7.2f}x {r['row_us']:8.1f} {row_ratio:7.2f}x "
-                  f"{r['peak_mb']:8.1f} {r['max_diff']:11.2e}")
+                  f"{r['peak_mb']:6.0f} {r['rss_mb']:7.0f} {r['max_diff']:11.2e}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from pith import _core  # noqa: E402
 from bench_wasm import best_of  # noqa: E402
 
 
-def models():
+def models(issue_models=False):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(5000, 20))
     y = (X[:, :5].sum(axis=1) > 0).astype(int)
@@ -50,12 +50,27 @@ def models():
         yield f"{n}-tree depth-{depth} boosted (XGBoost-like)", d
     forest = RandomForestClassifier(100, max_depth=8, random_state=0).fit(X, y)
     yield "100-tree depth-8 forest (sklearn)", pith.from_sklearn(forest)._model_dict()
+    if issue_models:
+        # The models of bench_trees.py (issue 8's): XGBoost, 500 trees of depth 6, and a
+        # scikit-learn forest of 100 trees of depth 12, on 28 features.
+        sys.path.insert(0, str(ROOT / "bench"))
+        import xgboost as xgb
+        from bench_trees import make_data
+
+        X28, y28 = make_data(100_000)
+        booster = xgb.train({"max_depth": 6, "eta": 0.1, "objective": "binary:logistic",
+                             "nthread": 2}, xgb.DMatrix(X28, y28), 500)
+        yield "XGBoost 500 trees, depth 6", pith.from_xgboost(booster)._model_dict()
+        deep = RandomForestClassifier(100, max_depth=12, random_state=0, n_jobs=2).fit(X28, y28)
+        yield "sklearn forest 100 trees, depth 12", pith.from_sklearn(deep)._model_dict()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=5000, help="single-row calls per timing")
     parser.add_argument("--batch", type=int, default=20000, help="rows in the batch timing")
+    parser.add_argument("--issue-models", action="store_true",
+                        help="also bench_trees.py's XGBoost and forest models (loop code only)")
     args = parser.parse_args()
     node_version = subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
@@ -65,12 +80,13 @@ def main():
     print("|---|---:|---|---:|---:|---:|---:|---:|")
     rng = np.random.default_rng(1)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, d in models():
+        for name, d in models(args.issue_models):
             p = d["n_features"]
             Xb = rng.uniform(-2, 2, size=(args.batch, p))
             nm = _core.NativeModel(d)
             native_batch = best_of(lambda: nm.predict("predict", Xb, 1), 3) / args.batch
-            for code, unroll in (("loop", 0), ("unrolled", 10**9)):
+            big = len(d["left_child"]) > 100_000  # unrolled code of this size helps nobody
+            for code, unroll in (("loop", 0),) + ((("unrolled", 10**9),) if not big else ()):
                 wasm = compile_dict(d, max_unrolled_values=unroll)
                 path = Path(tmp) / f"model_{code}.wasm"
                 path.write_bytes(wasm)

@@ -105,7 +105,8 @@ class _TreeEnsemble(NativeModelMixin, BaseEstimator):
         if native is None:
             native = self._native = _core.NativeModel(self._model_dict())
         threads = self._n_threads()
-        if X.dtype == np.float64 or self._fitted_dtype() == "float32":
+        # (_fit_dtype is a numpy dtype: comparing it costs far less than _fitted_dtype()'s name.)
+        if X.dtype == np.float64 or getattr(self, "_fit_dtype", None) == np.float32:
             return native.predict(output, X, threads)
         # float32 rows for a float64 model (scikit-learn, LightGBM): predictions are float64, as
         # the source library's, from float64 rows (the same splits: a float32 value is exact in
