@@ -96,7 +96,8 @@ def main():
                     capture_output=True, text=True, check=True).stdout)
                 rt = Wasmtime(wasm)
                 rt.run("predict", Xb)  # grows the memory, writes the rows
-                out_at = rt.input_offset + Xb.nbytes
+                # The module's rows are in its dtype (float32 for an XGBoost model), as run() wrote.
+                out_at = rt.input_offset + (Xb.astype(rt.dtype).nbytes + 7) // 8 * 8
                 wt = best_of(lambda: rt.call("predict", rt.input_offset, out_at, args.batch), 3)
                 print(f"| {name} | {len(d['left_child'])} | {code} | {len(wasm)} | "
                       f"{node['raw_row_ns']:.0f} | {node['raw_batch_row_ns']:.1f} | "
