@@ -116,8 +116,8 @@ bool parses_as_number(std::string_view cell) {
 }
 
 template <class T>
-T parse_cell(std::string_view cell, const std::string& source, std::size_t line,
-             std::size_t column, bool allow_missing) {
+T parse_cell(std::string_view cell, const std::string& source, std::size_t line, std::size_t column,
+             bool allow_missing) {
   if (cell.empty()) {
     if (allow_missing) return std::numeric_limits<T>::quiet_NaN();
     fail_at(source, line, column, "empty cell");
@@ -196,7 +196,6 @@ std::vector<T> CsvReader::read_rows(std::span<const std::size_t> column_order,
 }
 
 template std::vector<float> CsvReader::read_rows<float>(std::span<const std::size_t>, bool) const;
-template std::vector<double> CsvReader::read_rows<double>(std::span<const std::size_t>,
-                                                          bool) const;
+template std::vector<double> CsvReader::read_rows<double>(std::span<const std::size_t>, bool) const;
 
 }  // namespace pith::cli

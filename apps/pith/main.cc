@@ -17,10 +17,8 @@ using pith::cli::Subcommand;
 
 // The order `pith --help` lists them in.
 const Subcommand* const kRegistry[] = {
-    &pith::cli::info_subcommand(),
-    &pith::cli::predict_subcommand(),
-    &pith::cli::serve_subcommand(),
-    &pith::cli::compile_subcommand(),
+    &pith::cli::info_subcommand(),    &pith::cli::predict_subcommand(),
+    &pith::cli::serve_subcommand(),   &pith::cli::compile_subcommand(),
     &pith::cli::convert_subcommand(),
 };
 

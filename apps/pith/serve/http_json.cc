@@ -24,8 +24,9 @@ void flatten(const json& value, std::vector<T>& out, std::string_view where) {
   }
   if (!value.is_number()) {
     std::string message(where);
-    message += ": \"data\" must hold numbers (or null for a missing value; nested arrays "
-               "allowed), found ";
+    message +=
+        ": \"data\" must hold numbers (or null for a missing value; nested arrays "
+        "allowed), found ";
     message += value.type_name();
     message += " ";
     message += value.dump();
