@@ -26,40 +26,18 @@
 #include "pith/predict.h"
 #include "pith/trees.h"
 #include "pith/wasm.h"
+#include "wasm_test_support.h"
 
 namespace pith {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool have_tool(const char* name) {
-  return std::system(("command -v " + std::string(name) + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::string run(const std::string& command, int* status) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  *status = pclose(pipe);
-  return out;
-}
-
-std::vector<std::uint64_t> parse_interp(const std::string& text) {
-  std::vector<std::uint64_t> values;
-  std::size_t at = text.find("run_embedded() =>");
-  while (at != std::string::npos) {
-    at = text.find("i64:", at);
-    if (at == std::string::npos) break;
-    at += 4;
-    const char* start = text.c_str() + at;
-    values.push_back(*start == '-' ? static_cast<std::uint64_t>(std::strtoll(start, nullptr, 10))
-                                   : std::strtoull(start, nullptr, 10));
-  }
-  return values;
-}
+using wasm_test::have_tool;
+using wasm_test::parse_interp;
+using wasm_test::read_file;
+using wasm_test::run;
+using wasm_test::temp_path;
+using wasm_test::write_file;
 
 // Thresholds: exact in float32 or not (0.1, 1/3), so that float32 rounding matters.
 const std::vector<double> kThresholds = {-2.5, -1.0, -0.1, 0.0, 0.1, 1.0 / 3.0, 0.5, 1.5, 2.75};
@@ -185,11 +163,8 @@ void check(const Model& model, const OutputSpec& spec, bool unroll) {
   options.embedded_rows = X64;
   options.embedded_output = spec.name;
   options.max_unrolled_values = unroll ? 1000000 : 0;
-  const fs::path path =
-      fs::temp_directory_path() / ("pith_wasm_trees_" + std::to_string(getpid()) + ".wasm");
-  const std::vector<std::uint8_t> wasm = compile_wasm(model, options);
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(wasm.data()), static_cast<std::streamsize>(wasm.size()));
+  const fs::path path = temp_path("trees.wasm");
+  write_file(path, compile_wasm(model, options));
   int status = 0;
   const std::string validate = run("wasm-validate " + path.string(), &status);
   ASSERT_EQ(status, 0) << validate;
@@ -338,16 +313,13 @@ TEST_F(TreesCompileTest, TextDumpAssemblesToTheSameBytes) {
     WasmOptions options;
     options.metadata = false;
     options.max_unrolled_values = spec.n_trees < 10 ? 1000000 : 0;
-    const fs::path wat = fs::temp_directory_path() / ("pith_trees_" + std::to_string(getpid()));
-    const fs::path wasm = wat.string() + ".wasm";
+    const fs::path wat = temp_path("trees.wat");
+    const fs::path wasm = temp_path("trees_from_wat.wasm");
     std::ofstream(wat) << dump_wasm_text(model, options);
     int status = 0;
     const std::string out = run("wat2wasm " + wat.string() + " -o " + wasm.string(), &status);
     ASSERT_EQ(status, 0) << out;
-    std::ifstream in(wasm, std::ios::binary);
-    const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in),
-                                          std::istreambuf_iterator<char>()};
-    EXPECT_EQ(bytes, compile_wasm(model, options));
+    EXPECT_EQ(read_file(wasm), compile_wasm(model, options));
     fs::remove(wat);
     fs::remove(wasm);
   }
