@@ -128,36 +128,38 @@ const OutputSpec* find_output(const std::vector<OutputSpec>& outputs, std::strin
 
 namespace {
 
-const ClassLabels* classes_of(const StepEstimator& step) {
-  if (const auto* logistic = std::get_if<LogisticRegressionModel>(&step)) {
-    return &logistic->classes;
-  }
-  if (const auto* trees = std::get_if<TreeEnsembleModel>(&step)) {
-    return trees->is_classifier() ? &trees->classes : nullptr;
-  }
+// Per kind: a classifier's labels, and whether NaN is an input (scalers pass it through, as
+// scikit-learn's; trees route it; the other kinds need values). A pipeline: its last step's
+// labels, and NaN if all its steps take it.
+const ClassLabels* classes_of(const LogisticRegressionModel& m) { return &m.classes; }
+const ClassLabels* classes_of(const TreeEnsembleModel& m) {
+  return m.is_classifier() ? &m.classes : nullptr;
+}
+template <class E>
+const ClassLabels* classes_of(const E&) {
   return nullptr;
 }
+const ClassLabels* classes_of(const PipelineModel& m) {
+  return std::visit([](const auto& e) { return classes_of(e); }, m.steps.back().estimator);
+}
 
-// Scalers pass NaN through (as scikit-learn's) and trees route it; the other kinds need values.
-bool step_accepts_missing(const StepEstimator& step) {
-  return std::holds_alternative<TreeEnsembleModel>(step) ||
-         std::holds_alternative<StandardScalerModel>(step) ||
-         std::holds_alternative<MinMaxScalerModel>(step);
+bool takes_missing(const TreeEnsembleModel&) { return true; }
+bool takes_missing(const StandardScalerModel&) { return true; }
+bool takes_missing(const MinMaxScalerModel&) { return true; }
+template <class E>
+bool takes_missing(const E&) {
+  return false;
+}
+bool takes_missing(const PipelineModel& m) {
+  return std::all_of(m.steps.begin(), m.steps.end(), [](const PipelineStep& step) {
+    return std::visit([](const auto& e) { return takes_missing(e); }, step.estimator);
+  });
 }
 
 }  // namespace
 
 const ClassLabels* model_classes(const Model& model) {
-  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
-    return classes_of(pipeline->steps.back().estimator);
-  }
-  if (const auto* logistic = std::get_if<LogisticRegressionModel>(&model.estimator)) {
-    return &logistic->classes;
-  }
-  if (const auto* trees = std::get_if<TreeEnsembleModel>(&model.estimator)) {
-    return trees->is_classifier() ? &trees->classes : nullptr;
-  }
-  return nullptr;
+  return std::visit([](const auto& e) { return classes_of(e); }, model.estimator);
 }
 
 void prepare(const Model& model) {
@@ -174,14 +176,7 @@ void prepare(const Model& model) {
 }
 
 bool accepts_missing(const Model& model) {
-  if (const auto* pipeline = std::get_if<PipelineModel>(&model.estimator)) {
-    return std::all_of(
-        pipeline->steps.begin(), pipeline->steps.end(),
-        [](const PipelineStep& step) { return step_accepts_missing(step.estimator); });
-  }
-  return std::holds_alternative<TreeEnsembleModel>(model.estimator) ||
-         std::holds_alternative<StandardScalerModel>(model.estimator) ||
-         std::holds_alternative<MinMaxScalerModel>(model.estimator);
+  return std::visit([](const auto& e) { return takes_missing(e); }, model.estimator);
 }
 
 template <class T>
