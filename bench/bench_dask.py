@@ -98,9 +98,9 @@ def main() -> None:
         pith.dask.LogisticRegression(max_iter=1).fit(XL[:1000].rechunk(500), y[:1000].rechunk(500))
         dask_ml.linear_model.LogisticRegression(max_iter=1).fit(XL[:1000].rechunk(500),
                                                                 y[:1000].rechunk(500))
-        # What travels per Lloyd iteration: the centers to every chunk's task, and back per chunk
+        # What travels per Lloyd iteration: the centers to each worker's task, and back per chunk
         # (k x d) sums, k weights and the inertia, all float64.
-        per_iter = n_chunks * (k * d * 8 + (k * d + k + 1) * 8)
+        per_iter = args.workers * k * d * 8 + n_chunks * (k * d + k + 1) * 8
         print(f"# K-Means {n} x {d} float32, k={k}, {len(X.chunks[0])} chunks; logistic {n_lr} x "
               f"{d_lr}; {args.workers} workers x 1 thread, repeats={args.repeats}, "
               f"cpu={os.cpu_count()}")

@@ -56,28 +56,9 @@ void check_fit_input(MatrixView<T> X, const KMeansParams& params, const T* sampl
 template <class T>
 double absolute_tolerance(MatrixView<T> X, double tol, int n_threads) {
   if (tol == 0) return 0;
-  const std::size_t n = X.rows, d = X.cols;
-  std::vector<double> mean(d, 0.0), var(d, 0.0);
-  // Two passes (mean, then squared deviations) for accuracy on data far from the origin.
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<double>& acc = pass == 0 ? mean : var;
-#pragma omp parallel num_threads(threads_for(n_threads, n, detail::kRowBlock))
-    {
-      std::vector<double> local(d, 0.0);
-#pragma omp for schedule(static) nowait
-      for (std::size_t i = 0; i < n; ++i) {
-        const T* x = X.row(i);
-        for (std::size_t j = 0; j < d; ++j) {
-          const double v = pass == 0 ? double(x[j]) : (double(x[j]) - mean[j]);
-          local[j] += pass == 0 ? v : v * v;
-        }
-      }
-#pragma omp critical
-      for (std::size_t j = 0; j < d; ++j) acc[j] += local[j];
-    }
-    for (std::size_t j = 0; j < d; ++j) acc[j] /= double(n);
-  }
-  return tol * std::accumulate(var.begin(), var.end(), 0.0) / double(d);
+  const ColumnMoments moments = column_moments(X, n_threads);
+  return tol * std::accumulate(moments.m2.begin(), moments.m2.end(), 0.0) /
+         (double(X.rows) * double(X.cols));
 }
 
 // scikit-learn's relocation of empty clusters: each empty cluster takes one of the rows farthest

@@ -5,6 +5,8 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -16,6 +18,7 @@
 #include "optim/lbfgs.h"
 #include "pith/kmeans.h"
 #include "pith/linear.h"
+#include "pith/matrix.h"
 
 namespace pith::python {
 namespace {
@@ -61,6 +64,29 @@ std::tuple<OutArray<std::int32_t>, OutArray<double>> kmeans_nearest_rows(InMatri
                       check_finite);
   }
   return {to_numpy(std::move(labels), {n}), to_numpy(std::move(sq_distances), {n})};
+}
+
+// Returns (mean (d,), m2 (d,)) of the columns of X (see pith::column_moments); with check_finite,
+// first the finiteness check every fit runs (its error names the row and column).
+template <class T>
+std::tuple<OutArray<double>, OutArray<double>> column_moments_of(InMatrix<T> X, int n_threads,
+                                                                 bool check_finite) {
+  const std::size_t d = X.shape(1);
+  ColumnMoments moments;
+  {
+    nb::gil_scoped_release release;
+    moments = column_moments(view(X), n_threads);
+    // A NaN or infinity in X makes its column's moments non-finite: only then is X scanned for
+    // the value to name (one pass over the data, not two).
+    const bool finite = std::all_of(moments.m2.begin(), moments.m2.end(),
+                                    [](double v) { return std::isfinite(v); });
+    if (check_finite && (!finite || X.shape(0) == 0)) check_finite_matrix(view(X), "X", n_threads);
+  }
+  if (moments.rows == 0) {
+    moments.mean.assign(d, 0.0);
+    moments.m2.assign(d, 0.0);
+  }
+  return {to_numpy(std::move(moments.mean), {d}), to_numpy(std::move(moments.m2), {d})};
 }
 
 // Returns (sum_i s_i loss_i, gradient (rows, d + 1)) for parameters W (rows, d + 1).
@@ -133,6 +159,9 @@ void bind_distributed_dtype(nb::module_& m) {
   m.def("kmeans_nearest", &kmeans_nearest_rows<T>, "X"_a.noconvert(), "centers"_a.noconvert(),
         "n_threads"_a, "check_finite"_a = true,
         "The closest center of every row and its squared distance: (labels, sq_distances).");
+  m.def("column_moments", &column_moments_of<T>, "X"_a.noconvert(), "n_threads"_a,
+        "check_finite"_a = true,
+        "Column means and sums of squared deviations of a chunk: (mean (d,), m2 (d,)).");
   m.def("logistic_chunk_loss_gradient", &logistic_chunk_loss_gradient<T>, "X"_a.noconvert(),
         "y"_a.noconvert(), "sample_weight"_a.none(), "n_classes"_a, "W"_a.noconvert(),
         "n_threads"_a,

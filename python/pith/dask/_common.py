@@ -109,43 +109,95 @@ def map_gather(fn, *columns, **broadcast) -> list:
     return require_client().gather(map_chunks(fn, *columns, **broadcast))
 
 
+def _run_group(fn, columns, broadcast):
+    """fn over a group of chunks held by one worker: one task per worker."""
+    return [fn(*args, **broadcast) for args in zip(*columns)]
+
+
+def group_by_worker(futures) -> list[tuple[str | None, list[int]]]:
+    """Chunk indices grouped by the worker holding each chunk (first holder), plus one group for
+    chunks no worker holds right now (still computing, or lost with a worker)."""
+    who = require_client().who_has(futures)
+    groups: dict = {}
+    for i, f in enumerate(futures):
+        holders = who.get(f.key) or [None]
+        groups.setdefault(holders[0], []).append(i)
+    return list(groups.items())
+
+
 def map_reduce(fn, combine, *columns, **broadcast):
-    """fn over every chunk, the results combined on the cluster; only the combined (small)
-    result travels to the client. One round trip: the per-iteration step of the fits."""
+    """fn over every chunk, the (small) results combined on the client in chunk order, so the
+    result does not depend on where the chunks live. One round trip with one task per worker,
+    over the chunks it holds (20 tasks of 20 ms cost more in scheduling than in work). A worker
+    lost meanwhile only moves its task: the scheduler recomputes the chunks elsewhere
+    (`allow_other_workers`)."""
     client = require_client()
-    parts = map_chunks(fn, *columns, **broadcast)
-    return client.submit(combine, *parts, pure=False).result()
+    groups = group_by_worker(columns[0])
+    futures = []
+    for worker, idx in groups:
+        group = [[col[i] for i in idx] for col in columns]
+        where = {} if worker is None else {"workers": [worker], "allow_other_workers": True}
+        futures.append(client.submit(_run_group, fn, group, broadcast, pure=False, **where))
+    results = [None] * len(columns[0])
+    for (_, idx), part in zip(groups, client.gather(futures)):
+        for i, r in zip(idx, part):
+            results[i] = r
+    return combine(*results)
 
 
 def compute(*objects):
     return dask.compute(*objects)
 
 
-def finite_stats(X) -> tuple[int, np.ndarray]:
-    """Row count and column means of X, after checking every partition: its column count and
-    finite values (one pass). Errors name the partition and the row within X."""
-    d = X.shape[1]
+def _chunk_moments(b, index, offset, *, d):
+    """(rows, column means, column sums of squared deviations) of one partition, after checking
+    its column count and that its values are finite."""
+    from pith import _core
 
-    def chunk(b, index, offset):
-        b = np.asarray(b)
-        if b.ndim != 2 or b.shape[1] != d:
-            raise ValueError(
-                f"partition {index} of X has shape {b.shape}, expected (rows, {d}) like the "
-                "others; every partition must have the same columns"
-            )
-        if not np.all(np.isfinite(b)):
-            row, col = np.argwhere(~np.isfinite(b))[0]
-            raise ValueError(
-                f"partition {index} of X contains {b[row, col]} at its row {row} (row "
-                f"{offset + row} of X), column {col}; pith needs finite values (impute or drop "
-                "them first)"
-            )
-        return b.shape[0], b.sum(axis=0, dtype=np.float64)
+    b = np.asarray(b)
+    if b.ndim != 2 or b.shape[1] != d:
+        raise ValueError(
+            f"partition {index} of X has shape {b.shape}, expected (rows, {d}) like the "
+            "others; every partition must have the same columns"
+        )
+    if b.shape[0] == 0:
+        return 0, np.zeros(d), np.zeros(d)
+    b = np.ascontiguousarray(b)
+    try:
+        mean, m2 = _core.column_moments(b, worker_threads())
+    except ValueError:
+        row, col = np.argwhere(~np.isfinite(b))[0]
+        raise ValueError(
+            f"partition {index} of X contains {b[row, col]} at its row {row} (row "
+            f"{offset + row} of X), column {col}; pith needs finite values (impute or drop "
+            "them first)"
+        ) from None
+    return b.shape[0], mean, m2
 
-    def combine(*parts):
-        return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
+def _combine_moments(*parts):
+    """Chan, Golub and LeVeque's exact combination of the moments of disjoint row sets."""
+    n, mean, m2 = 0, 0.0, 0.0
+    for nb, mb, m2b in parts:
+        if nb == 0:
+            continue
+        total = n + nb
+        delta = mb - mean
+        mean = mean + delta * (nb / total)
+        m2 = m2 + m2b + delta * delta * (n * nb / total)
+        n = total
+    return n, mean, m2
+
+
+def finite_stats(X) -> tuple[int, np.ndarray, np.ndarray]:
+    """Row count, column means and column sums of squared deviations (n x variance) of X, after
+    checking every partition: its column count and finite values. One pass over the data (two
+    within each chunk, in cache order); errors name the partition and the row within X."""
     futures = chunk_futures(X)
-    n, sums = map_reduce(chunk, combine, futures, list(range(len(futures))),
-                         [int(o) for o in row_offsets(X)])
-    return int(n), sums / max(n, 1)
+    n, mean, m2 = map_reduce(_chunk_moments, _combine_moments, futures,
+                             list(range(len(futures))), [int(o) for o in row_offsets(X)],
+                             d=X.shape[1])
+    d = X.shape[1]
+    if n == 0:
+        return 0, np.zeros(d), np.zeros(d)
+    return int(n), np.asarray(mean, dtype=np.float64), np.asarray(m2, dtype=np.float64)

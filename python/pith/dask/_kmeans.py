@@ -66,10 +66,6 @@ def _pick_rows(block, rows):
     return np.asarray(block[rows], dtype=np.float64)
 
 
-def _squared_deviations(block, *, mean):
-    return ((np.asarray(block, dtype=np.float64) - mean) ** 2).sum(axis=0)
-
-
 def _sum(*parts):
     return sum(parts)
 
@@ -122,7 +118,7 @@ class KMeans(LocalKMeans):
         weights = None if sample_weight is None else c.as_vector(sample_weight, X, "sample_weight")
         X = X.persist()
         weights = None if weights is None else weights.persist()
-        n, mean = c.finite_stats(X)
+        n, _, m2 = c.finite_stats(X)
         self._n_rows = n  # for the sampling helpers during this fit
         self._chunk_rows = np.asarray(X.chunks[0], dtype=np.int64)
         if n < self.n_clusters:
@@ -131,7 +127,7 @@ class KMeans(LocalKMeans):
         xb = c.chunk_futures(X)
         wb = [None] * len(xb) if weights is None else c.chunk_futures(weights)
         offsets = c.row_offsets(X)
-        tol = self._absolute_tol(xb, mean)
+        tol = float(self.tol * np.mean(m2 / n)) if n else 0.0  # scikit-learn's tol x mean variance
         rng = check_random_state(self.random_state)
         n_init = 1 if not isinstance(self.init, str) else int(self._n_init())
         best = None
@@ -166,14 +162,6 @@ class KMeans(LocalKMeans):
             self.feature_names_in_ = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-
-    def _absolute_tol(self, xb, mean):
-        """scikit-learn's tol: times the mean over features of the (unweighted) variance."""
-        if self.tol == 0:
-            return 0.0
-
-        total = c.map_reduce(_squared_deviations, _sum, xb, mean=mean)
-        return float(self.tol * np.mean(total / self._n_rows))
 
     def _initial_centers(self, X, xb, wb, rng):
         if not isinstance(self.init, str):

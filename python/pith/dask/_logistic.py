@@ -71,7 +71,7 @@ class LogisticRegression(LocalLogisticRegression):
         y_index = y.map_blocks(_encode, classes, dtype=np.int32)
         X, y_index = c.dask.persist(X, y_index)
         sw = None if sw is None else sw.astype(np.float64).persist()
-        n, _ = c.finite_stats(X)
+        n = c.finite_stats(X)[0]
         xb, yb = c.chunk_futures(X), c.chunk_futures(y_index)
         wb = [None] * len(xb) if sw is None else c.chunk_futures(sw)
         if sw is not None and c.compute(c.dask.array.min(sw))[0] < 0:
