@@ -208,7 +208,7 @@ bool use_bounds(KMeansAlgorithm algorithm, std::size_t n_features, std::size_t n
   // 1,000,000 x 16, k=16 runs 2x slower with bounds even when 60% of rows are proven), so they
   // are tried only when a full scan of a row is far more expensive than that.
   // Only the dot form reports the runner-up distance that makes lower bounds useful.
-  return kernels::choose_score_mode(n_features, n_clusters) == kernels::ScoreMode::kDot &&
+  return kernels::choose_score_mode(n_features, n_clusters, false) == kernels::ScoreMode::kDot &&
          n_features * n_clusters >= 1024;
 }
 

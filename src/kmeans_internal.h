@@ -78,7 +78,8 @@ void init_random(MatrixView<T> X, const T* sample_weight, std::size_t n_clusters
 
 template <class T>
 kernels::PackedCenters<T> pack_for(MatrixView<double> centers) {
-  return kernels::pack_centers<T>(centers, kernels::choose_score_mode(centers.cols, centers.rows));
+  return kernels::pack_centers<T>(
+      centers, kernels::choose_score_mode(centers.cols, centers.rows, sizeof(T) == 8));
 }
 
 }  // namespace pith::detail

@@ -17,12 +17,17 @@ namespace pith::kernels {
 
 inline constexpr std::size_t kCentersPerTile = 4;
 
-// Two ways to score a center against a row:
+// Ways to score a center against a row:
 //  kDirect: sum_j (x_j - c_j)^2 in feature order, the naive computation (exact order), for small d.
 //  kDot:    0.5||c'||^2 - x'.c' on coordinates shifted by the centers' mean (against cancellation),
 //           half the flops; rows whose best and second-best scores are closer than a rigorous
 //           rounding bound are re-scored with kDirect, so labels equal the naive arg-min.
-enum class ScoreMode { kDirect, kDot };
+//  kDotF32: float64 data only: kDot with the shifted coordinates (shifted in float64) rounded to
+//           float32 and scored in float32, twice the lanes per instruction. The rounding bound is
+//           float32's, near-ties are re-scored in float64, so labels still equal the naive
+//           float64 arg-min. Full distances (sq_distances) stay float64 kDot. For float data it
+//           is kDot.
+enum class ScoreMode { kDirect, kDot, kDotF32 };
 
 // Raw-pointer view handed to the per-ISA kernels. The ISA translation units use no std
 // templates and no shared inline functions, so the linker can never pick an AVX-512 copy of a
@@ -37,6 +42,15 @@ struct CentersView {
   const T* shift;
   const T* rows;
   double max_norm;
+  // kDotF32 (T = double): the layout of `tiles` (kDirect or kDot, for full distances), the
+  // shift of the float32 coordinates (float64), the shifted centers rounded to float32, their
+  // half norms, d zeros and max ||c'|| of the float32 centers.
+  ScoreMode distance_mode;
+  const T* f32_shift;
+  const float* tiles32;
+  const float* half_norms32;
+  const float* zeros32;
+  double max_norm32;
 };
 
 template <class T>
@@ -51,6 +65,11 @@ struct PackedCenters {
   std::vector<T> shift;       // d: the centers' mean, subtracted in kDot mode
   std::vector<T> rows;        // k x d: the centers in T, unshifted (exact re-scoring, inertia)
   double max_norm = 0.0;      // max ||c'|| (kDot), for the rounding bound
+  // kDotF32 only (see CentersView).
+  ScoreMode distance_mode = ScoreMode::kDirect;
+  std::vector<T> f32_shift;
+  std::vector<float> tiles32, half_norms32, zeros32;
+  double max_norm32 = 0.0;
 
   CentersView<T> view() const {
     return {k,
@@ -62,7 +81,13 @@ struct PackedCenters {
             norms_sq.data(),
             shift.data(),
             rows.data(),
-            max_norm};
+            max_norm,
+            distance_mode,
+            f32_shift.data(),
+            tiles32.data(),
+            half_norms32.data(),
+            zeros32.data(),
+            max_norm32};
   }
 };
 
@@ -70,8 +95,9 @@ struct PackedCenters {
 template <class T>
 PackedCenters<T> pack_centers(MatrixView<double> centers, ScoreMode mode);
 
-// Which scoring a problem of this shape should use (measured crossover, see docs/benchmarks.md).
-ScoreMode choose_score_mode(std::size_t n_features, std::size_t n_clusters);
+// Which scoring a problem of this shape and data type should use (measured crossovers, see
+// docs/benchmarks.md).
+ScoreMode choose_score_mode(std::size_t n_features, std::size_t n_clusters, bool float64_data);
 
 // One range of rows for assign(): labels out, and optionally the Lloyd sums (M-step) in.
 template <class T>

@@ -318,21 +318,45 @@ std::int32_t naive_argmin(const CentersView<T>& c, const T* x, T* dist) {
   return best_i;
 }
 
-template <class T, bool kDotMode>
-void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
-  constexpr std::size_t G = kGroup<T>;
+template <class A, class B>
+struct SameType {
+  static constexpr bool value = false;
+};
+template <class A>
+struct SameType<A, A> {
+  static constexpr bool value = true;
+};
+
+// The float32 view kDotF32 scores with (see kernels.h).
+inline CentersView<float> float32_view(const CentersView<double>& c) {
+  return {c.k,       c.d,     c.k_pad,      ScoreMode::kDot, c.tiles32, c.half_norms32, nullptr,
+          c.zeros32, nullptr, c.max_norm32, ScoreMode::kDot, nullptr,   nullptr,        nullptr,
+          nullptr,   0.0};
+}
+
+// Assignment of rows of T scored in S: S = T, or S = float for float64 rows (kDotF32), whose
+// rows are shifted in float64 and rounded to float32 before the transpose. `c` holds the centers
+// in T (exact re-scoring, inertia, bounds), `cs` the tiles scored.
+template <class T, class S, bool kDotMode>
+void assign_impl(const CentersView<T>& c, const CentersView<S>& cs, AssignTask<T>& task) {
+  constexpr bool kMixed = !SameType<T, S>::value;
+  constexpr std::size_t G = kGroup<S>;
   const std::size_t d = c.d;
-  GroupScratch<T> s(d);
-  alignas(64) T best[G];
-  alignas(64) T second[G];
+  GroupScratch<S> s(d);
+  S* rounded =
+      kMixed ? static_cast<S*>(::operator new(d* G * sizeof(S), std::align_val_t(64))) : nullptr;
+  alignas(64) S best[G];
+  alignas(64) S second[G];
   alignas(64) std::int32_t idx[G];
   alignas(64) std::uint8_t tie[G];
   // Rounding bound of the kDot score difference, per (||x'|| + max||c'||)^2 (see kernels.h),
   // taken as 2 (||x'||^2 + max||c'||^2) >= (||x'|| + max||c'||)^2 to avoid a square root;
-  // ||x'||^2 itself is computed in T, hence the 1% margin.
-  const double bound_factor = 1.01 * 2.0 * double(d + 4) * double(unit_roundoff<T>());
-  const T tie_factor = T(2.0 * bound_factor);
-  const double max_norm_sq = c.max_norm * c.max_norm;
+  // ||x'||^2 itself is computed in S, hence the 1% margin. In S's precision: for kDotF32 the
+  // rounding of the shifted coordinates to float32 is the "+4"'s rounding of shifted
+  // coordinates (the float64 shift before it adds 2^-29 of that, inside the margin).
+  const double bound_factor = 1.01 * 2.0 * double(d + 4) * double(unit_roundoff<S>());
+  const S tie_factor = S(2.0 * bound_factor);
+  const double max_norm_sq = cs.max_norm * cs.max_norm;
   // The same for one squared distance ||x'||^2 + 2 score, as used for lower bounds: the score's
   // error, the row norm's (computed in T) and the rounding of the shifted coordinates.
   const double single_factor = 2.0 * 2.0 * bound_factor;
@@ -341,8 +365,17 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
   for (std::size_t g0 = 0; g0 < task.rows; g0 += G) {
     const std::size_t gr = task.rows - g0 < G ? task.rows - g0 : G;
     const T* X = task.X + g0 * d;
-    pack_group(c, X, gr, s);
-    argmin_group<T, kDotMode>(c, s.xt, s.xnorm_t, tie_factor, best, second, idx, tie);
+    if constexpr (kMixed) {
+      for (std::size_t r = 0; r < gr; ++r) {
+        for (std::size_t j = 0; j < d; ++j) {
+          rounded[r * d + j] = static_cast<S>(X[r * d + j] - c.f32_shift[j]);
+        }
+      }
+      pack_group(cs, rounded, gr, s);
+    } else {
+      pack_group(cs, X, gr, s);
+    }
+    argmin_group<S, kDotMode>(cs, s.xt, s.xnorm_t, tie_factor, best, second, idx, tie);
     for (std::size_t r = 0; r < gr; ++r) {
       const T* x = X + r * d;
       std::int32_t label = idx[r];
@@ -377,6 +410,7 @@ void assign_impl(const CentersView<T>& c, AssignTask<T>& task) {
       if (task.sums) accumulate_row(x, d, label, w, task.sums, task.cluster_weights);
     }
   }
+  if (kMixed) ::operator delete(rounded, std::align_val_t(64));
   task.inertia = inertia;
   task.n_changed = n_changed;
   task.n_rescored = n_rescored;
@@ -392,10 +426,16 @@ void accumulate(const T* X, std::size_t rows, std::size_t d, const std::int32_t*
 
 template <class T>
 void assign(const CentersView<T>& c, AssignTask<T>& task) {
-  if (c.mode == ScoreMode::kDot) {
-    assign_impl<T, true>(c, task);
+  if constexpr (SameType<T, double>::value) {
+    if (c.mode == ScoreMode::kDotF32) {
+      assign_impl<double, float, true>(c, float32_view(c), task);
+      return;
+    }
+  }
+  if (c.mode == ScoreMode::kDirect) {
+    assign_impl<T, T, false>(c, c, task);
   } else {
-    assign_impl<T, false>(c, task);
+    assign_impl<T, T, true>(c, c, task);
   }
 }
 
@@ -435,7 +475,9 @@ void sq_distances_impl(const CentersView<T>& c, const T* X, std::size_t rows, T*
 }
 
 template <class T>
-void sq_distances(const CentersView<T>& c, const T* X, std::size_t rows, T* out) {
+void sq_distances(const CentersView<T>& view, const T* X, std::size_t rows, T* out) {
+  CentersView<T> c = view;
+  if (c.mode == ScoreMode::kDotF32) c.mode = c.distance_mode;  // float64 distances
   if (c.mode == ScoreMode::kDot) {
     sq_distances_impl<T, true>(c, X, rows, out);
   } else {

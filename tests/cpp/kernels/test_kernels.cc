@@ -34,7 +34,7 @@ template <class T>
 void check_assign(const KernelTable& table, std::size_t n, std::size_t d, std::size_t k,
                   ScoreMode mode, double offset) {
   SCOPED_TRACE(std::string(table.isa) + " n=" + std::to_string(n) + " d=" + std::to_string(d) +
-               " k=" + std::to_string(k) + (mode == ScoreMode::kDot ? " dot" : " direct") +
+               " k=" + std::to_string(k) + " mode " + std::to_string(int(mode)) +
                " offset=" + std::to_string(offset) + (sizeof(T) == 4 ? " f32" : " f64"));
   const auto X = random_blobs<T>(n, d, std::max<std::size_t>(k / 2, 1), 1.0, offset, 7);
   const auto centers = pick_centers(X, d, k, 11);
@@ -87,8 +87,8 @@ TEST_P(AssignAllIsas, LabelsEqualNaiveArgmin) {
 INSTANTIATE_TEST_SUITE_P(Shapes, AssignAllIsas,
                          ::testing::Combine(::testing::Values(1, 2, 3, 7, 16, 33, 64),
                                             ::testing::Values(1, 3, 4, 5, 17, 64),
-                                            ::testing::Values(ScoreMode::kDirect,
-                                                              ScoreMode::kDot)));
+                                            ::testing::Values(ScoreMode::kDirect, ScoreMode::kDot,
+                                                              ScoreMode::kDotF32)));
 
 // Rows exactly halfway between two centers, far from the origin: the dot form cannot separate
 // them, so they must be re-scored and land on the lower index like the naive loop.
@@ -103,20 +103,71 @@ TEST(AssignNearTies, ExactTiesGoToTheLowerIndexInEveryIsa) {
     for (std::size_t j = 0; j < d; ++j) X[i * d + j] = 1e6 + double(c) * 2.0 + 1.0 + double(j);
   }
   for (const KernelTable* table : supported_kernels()) {
+    for (ScoreMode mode : {ScoreMode::kDot, ScoreMode::kDotF32}) {
+      SCOPED_TRACE(std::string(table->isa) + " mode " + std::to_string(int(mode)));
+      const auto packed = pack_centers<double>(MatrixView<double>{centers.data(), k, d}, mode);
+      std::vector<std::int32_t> labels(n, -1);
+      AssignTask<double> task;
+      task.X = X.data();
+      task.rows = n;
+      task.labels = labels.data();
+      table->assign<double>()(packed.view(), task);
+      EXPECT_EQ(task.n_rescored, n);
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_EQ(labels[i], naive_label(&X[i * d], centers.data(), k, d));
+        ASSERT_EQ(labels[i], static_cast<std::int32_t>(i % (k - 1)));
+      }
+    }
+  }
+}
+
+// kDotF32 scores float64 rows in float32: rows whose two closest centers differ by less than
+// float32 can resolve (but far more than float64 can) must still get float64's naive label, and
+// the Lloyd sums and inertia stay float64's. Centers 1e-5 apart relative to the data's scale.
+TEST(AssignNearTies, Float32ScoringOfFloat64RowsKeepsFloat64Labels) {
+  const std::size_t d = 24, k = 40, n = 2000;
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> centers(k * d), X(n * d);
+  for (std::size_t c = 0; c < k; ++c) {
+    for (std::size_t j = 0; j < d; ++j) {
+      // Pairs of centers (2m, 2m+1) a hair apart: every row near one is near both.
+      centers[c * d + j] =
+          c % 2 == 0 ? 100.0 * normal(gen) : centers[(c - 1) * d + j] + 1e-5 * normal(gen);
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = 2 * (i % (k / 2));
+    for (std::size_t j = 0; j < d; ++j) X[i * d + j] = centers[c * d + j] + 1e-3 * normal(gen);
+  }
+  for (const KernelTable* table : supported_kernels()) {
     SCOPED_TRACE(table->isa);
     const auto packed =
-        pack_centers<double>(MatrixView<double>{centers.data(), k, d}, ScoreMode::kDot);
+        pack_centers<double>(MatrixView<double>{centers.data(), k, d}, ScoreMode::kDotF32);
+    ASSERT_EQ(packed.mode, ScoreMode::kDotF32);
     std::vector<std::int32_t> labels(n, -1);
+    std::vector<double> sums(k * d, 0.0), weights(k, 0.0);
     AssignTask<double> task;
     task.X = X.data();
     task.rows = n;
     task.labels = labels.data();
+    task.sums = sums.data();
+    task.cluster_weights = weights.data();
     table->assign<double>()(packed.view(), task);
-    EXPECT_EQ(task.n_rescored, n);
+    EXPECT_GT(task.n_rescored, n / 2);  // float32 cannot tell the pairs apart
+    double ref_inertia = 0;
+    std::size_t second_of_pair = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      ASSERT_EQ(labels[i], naive_label(&X[i * d], centers.data(), k, d));
-      ASSERT_EQ(labels[i], static_cast<std::int32_t>(i % (k - 1)));
+      const std::int32_t l = naive_label(&X[i * d], centers.data(), k, d);
+      ASSERT_EQ(labels[i], l) << "row " << i;
+      second_of_pair += l % 2;
+      for (std::size_t j = 0; j < d; ++j) {
+        const double diff = X[i * d + j] - centers[std::size_t(l) * d + j];
+        ref_inertia += diff * diff;
+      }
     }
+    EXPECT_GT(second_of_pair, n / 10);  // both members of the pairs win rows
+    EXPECT_NEAR(task.inertia, ref_inertia, 1e-12 * ref_inertia);
   }
 }
 
@@ -141,8 +192,8 @@ void check_sq_distances(const KernelTable& table, std::size_t d, std::size_t k, 
         scale +=
             double(X[i * d + j]) * double(X[i * d + j]) + centers[c * d + j] * centers[c * d + j];
       }
-      const double tol =
-          mode == ScoreMode::kDot ? 8 * double(d) * eps * scale : 4 * double(d) * eps * ref;
+      const double tol = packed.distance_mode == ScoreMode::kDot ? 8 * double(d) * eps * scale
+                                                                 : 4 * double(d) * eps * ref;
       ASSERT_NEAR(double(out[i * k + c]), ref, tol) << "row " << i << " center " << c;
     }
   }
@@ -152,7 +203,7 @@ TEST(SqDistances, MatchNaiveInEveryIsa) {
   for (const KernelTable* table : supported_kernels()) {
     for (std::size_t d : {1, 2, 5, 16, 40}) {
       for (std::size_t k : {1, 3, 9}) {
-        for (ScoreMode mode : {ScoreMode::kDirect, ScoreMode::kDot}) {
+        for (ScoreMode mode : {ScoreMode::kDirect, ScoreMode::kDot, ScoreMode::kDotF32}) {
           check_sq_distances<double>(*table, d, k, mode);
           check_sq_distances<float>(*table, d, k, mode);
         }
