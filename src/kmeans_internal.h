@@ -35,8 +35,8 @@ struct PassResult {
   std::size_t n_scanned = 0;  // rows scored against every center (the rest were proven by bounds)
 };
 
-// One assignment pass over X with the packed centers, on n_threads threads; labels are updated in
-// place (their previous values count changes). With `accumulate`, also the Lloyd sums.
+// One assignment pass over X with the packed centers, on n_threads threads; labels (or null) are
+// updated in place (their previous values count changes). With `accumulate`, also the Lloyd sums.
 template <class T>
 PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
                       const kernels::PackedCenters<T>& centers, std::int32_t* labels,

@@ -50,7 +50,7 @@ PassResult lloyd_pass(MatrixView<T> X, const T* sample_weight,
     task.X = X.data + r0 * d;
     task.rows = r1 - r0;
     task.weights = sample_weight ? sample_weight + r0 : nullptr;
-    task.labels = labels + r0;
+    task.labels = labels ? labels + r0 : nullptr;
     task.sums = accumulate ? out.stats.sums.data() : nullptr;
     task.cluster_weights = accumulate ? out.stats.weights.data() : nullptr;
     task.want_inertia = want_inertia;
@@ -167,11 +167,7 @@ LloydStats kmeans_lloyd_stats(MatrixView<T> X, const std::type_identity_t<T>* sa
   check_centers(centers, X.cols);
   if (check_finite) check_finite_matrix(X, "X", n_threads);
   const auto packed = detail::pack_for<T>(centers);
-  std::vector<std::int32_t> scratch;
-  if (labels == nullptr) {
-    scratch.assign(X.rows, -1);
-    labels = scratch.data();
-  }
+  // Without labels the kernel writes none (a distributed step needs only the sums).
   return detail::lloyd_pass(X, sample_weight, packed, labels, true, n_threads).stats;
 }
 

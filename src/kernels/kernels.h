@@ -105,7 +105,7 @@ struct AssignTask {
   const T* X = nullptr;  // rows x d
   std::size_t rows = 0;
   const T* weights = nullptr;         // rows, or null for unit weights
-  std::int32_t* labels = nullptr;     // rows: read (to count changes) and written
+  std::int32_t* labels = nullptr;     // rows: read (to count changes) and written; or null
   double* sums = nullptr;             // k x d accumulators, or null (no M-step)
   double* cluster_weights = nullptr;  // k accumulators (with sums)
   // Optional per-row outputs for bound-based (Hamerly) iterations: the squared distance to the

@@ -405,8 +405,10 @@ void assign_impl(const CentersView<T>& c, const CentersView<S>& cs, AssignTask<T
       }
       const T w = task.weights ? task.weights[i] : T(1);
       if (task.want_inertia) inertia += double(w) * double(dist);
-      if (task.labels[i] != label) ++n_changed;
-      task.labels[i] = label;
+      if (task.labels) {
+        if (task.labels[i] != label) ++n_changed;
+        task.labels[i] = label;
+      }
       if (task.sums) accumulate_row(x, d, label, w, task.sums, task.cluster_weights);
     }
   }
