@@ -145,6 +145,31 @@ def test_kmeans_survives_a_worker_lost_mid_fit(client):
     assert km.n_iter_ == expected.n_iter_
 
 
+def test_chunks_all_on_one_worker_are_shared_out_and_the_fit_is_unchanged(client):
+    from pith.dask import _common
+
+    X = blobs(n=1200)
+    init = X[[0, 1, 2, 3]]
+    expected = LocalKMeans(4, init=init, n_init=1, tol=0).fit(X)
+    workers = sorted(client.scheduler_info()["workers"])
+    sizes = (100, 300, 200, 100, 400, 100)
+    packed = client.persist(chunked(X, sizes), workers=workers[:1])
+    futures = _common.chunk_futures(packed)
+    distributed.wait(futures)
+    assert {tuple(w) for w in client.who_has(futures).values()} == {(workers[0],)}
+
+    groups = dict(_common.group_by_worker(futures))
+    assert set(groups) == set(workers)
+    rows = {w: sum(sizes[i] for i in idx) for w, idx in groups.items()}
+    assert rows == {workers[0]: 600, workers[1]: 600}  # the 400- and 200-row chunks move
+    assert sorted(i for idx in groups.values() for i in idx) == list(range(len(sizes)))
+
+    dist = KMeans(4, init=init, tol=0).fit(packed)
+    np.testing.assert_allclose(dist.cluster_centers_, expected.cluster_centers_, rtol=1e-9, atol=0)
+    assert dist.n_iter_ == expected.n_iter_
+    assert dist.inertia_ == pytest.approx(expected.inertia_, rel=1e-12)
+
+
 # ---- Logistic regression -------------------------------------------------------------------------
 
 

@@ -115,13 +115,40 @@ def _run_group(fn, columns, broadcast):
 
 
 def group_by_worker(futures) -> list[tuple[str | None, list[int]]]:
-    """Chunk indices grouped by the worker holding each chunk (first holder), plus one group for
-    chunks no worker holds right now (still computing, or lost with a worker)."""
-    who = require_client().who_has(futures)
+    """Chunk indices grouped into one group per worker, by where the chunks are and balanced by
+    their bytes: each chunk goes to a worker holding it (the least loaded, if several), then,
+    while moving a chunk from the most loaded worker to the least loaded one shortens the longest
+    group, it moves (that worker fetches it; Dask keeps the copy while it is in use). Chunks no
+    worker holds right now (still computing, or lost with a worker) form a group of their own."""
+    client = require_client()
+    who = client.who_has(futures)
+    alive = set(client.scheduler_info()["workers"])
+    load: dict = {w: 0 for w in alive}
+    owner: list = [None] * len(futures)
+    holders = [[h for h in who.get(f.key, ()) if h in alive] for f in futures]
+    held = [f.key for f, h in zip(futures, holders) if h]
+    try:
+        size = client.nbytes(held, summary=False)
+    except KeyError:  # a chunk lost since who_has: count chunks instead of bytes
+        size = {key: 1 for key in held}
+    for i in sorted(range(len(futures)), key=lambda i: len(holders[i])):  # pinned chunks first
+        if holders[i]:
+            owner[i] = min(holders[i], key=lambda w: (load[w], w))
+            load[owner[i]] += size.get(futures[i].key, 0)
+    while len(load) > 1:
+        hi, lo = max(load, key=load.get), min(load, key=load.get)
+        gap = load[hi] - load[lo]
+        movable = [i for i, o in enumerate(owner)
+                   if o == hi and 0 < size.get(futures[i].key, 0) < gap]
+        if not movable:
+            break
+        i = min(movable, key=lambda i: (abs(gap - 2 * size[futures[i].key]), i))
+        owner[i] = lo
+        load[hi] -= size[futures[i].key]
+        load[lo] += size[futures[i].key]
     groups: dict = {}
-    for i, f in enumerate(futures):
-        holders = who.get(f.key) or [None]
-        groups.setdefault(holders[0], []).append(i)
+    for i, o in enumerate(owner):
+        groups.setdefault(o, []).append(i)
     return list(groups.items())
 
 
@@ -189,11 +216,12 @@ def _combine_moments(*parts):
     return n, mean, m2
 
 
-def finite_stats(X) -> tuple[int, np.ndarray, np.ndarray]:
+def finite_stats(X, futures=None) -> tuple[int, np.ndarray, np.ndarray]:
     """Row count, column means and column sums of squared deviations (n x variance) of X, after
     checking every partition: its column count and finite values. One pass over the data (two
-    within each chunk, in cache order); errors name the partition and the row within X."""
-    futures = chunk_futures(X)
+    within each chunk, in cache order); errors name the partition and the row within X.
+    `futures`: X's chunk futures (default: those of the persisted X)."""
+    futures = chunk_futures(X) if futures is None else futures
     n, mean, m2 = map_reduce(_chunk_moments, _combine_moments, futures,
                              list(range(len(futures))), [int(o) for o in row_offsets(X)],
                              d=X.shape[1])

@@ -118,14 +118,14 @@ class KMeans(LocalKMeans):
         weights = None if sample_weight is None else c.as_vector(sample_weight, X, "sample_weight")
         X = X.persist()
         weights = None if weights is None else weights.persist()
-        n, _, m2 = c.finite_stats(X)
+        xb = c.chunk_futures(X)
+        wb = [None] * len(xb) if weights is None else c.chunk_futures(weights)
+        n, _, m2 = c.finite_stats(X, xb)
         self._n_rows = n  # for the sampling helpers during this fit
         self._chunk_rows = np.asarray(X.chunks[0], dtype=np.int64)
         if n < self.n_clusters:
             raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}.")
         self._reset_features(X, names)
-        xb = c.chunk_futures(X)
-        wb = [None] * len(xb) if weights is None else c.chunk_futures(weights)
         offsets = c.row_offsets(X)
         tol = float(self.tol * np.mean(m2 / n)) if n else 0.0  # scikit-learn's tol x mean variance
         rng = check_random_state(self.random_state)

@@ -71,9 +71,9 @@ class LogisticRegression(LocalLogisticRegression):
         y_index = y.map_blocks(_encode, classes, dtype=np.int32)
         X, y_index = c.dask.persist(X, y_index)
         sw = None if sw is None else sw.astype(np.float64).persist()
-        n = c.finite_stats(X)[0]
         xb, yb = c.chunk_futures(X), c.chunk_futures(y_index)
         wb = [None] * len(xb) if sw is None else c.chunk_futures(sw)
+        n = c.finite_stats(X, xb)[0]
         if sw is not None and c.compute(c.dask.array.min(sw))[0] < 0:
             raise ValueError("sample_weight must be non-negative")
         wb = self._with_class_weights(xb, yb, wb, n, classes)
