@@ -97,21 +97,27 @@ inline T unit_roundoff() {
   return sizeof(T) == 4 ? T(0x1p-24) : T(0x1p-53);
 }
 
-// Scratch for one group of rows: the rows transposed (feature-major) and per-row results.
+// Scratch for one group of rows: the rows transposed (feature-major) and per-row results; with
+// `rounded`, also room for the group's rows rounded to T before the transpose (kDotF32).
 template <class T>
 struct GroupScratch {
   T* xt = nullptr;          // d x kGroup
   double* xnorm = nullptr;  // kGroup: ||x'||^2 (kDot)
   T* xnorm_t = nullptr;     // the same in T, for the vectorised near-tie test
-  explicit GroupScratch(std::size_t d) {
+  T* rows = nullptr;        // kGroup x d, row-major, or null
+  explicit GroupScratch(std::size_t d, bool rounded = false) {
     xt = static_cast<T*>(::operator new(d* kGroup<T> * sizeof(T), std::align_val_t(64)));
     xnorm = static_cast<double*>(::operator new(kGroup<T> * sizeof(double), std::align_val_t(64)));
     xnorm_t = static_cast<T*>(::operator new(kGroup<T> * sizeof(T), std::align_val_t(64)));
+    if (rounded) {
+      rows = static_cast<T*>(::operator new(d* kGroup<T> * sizeof(T), std::align_val_t(64)));
+    }
   }
   ~GroupScratch() {
     ::operator delete(xt, std::align_val_t(64));
     ::operator delete(xnorm, std::align_val_t(64));
     ::operator delete(xnorm_t, std::align_val_t(64));
+    if (rows) ::operator delete(rows, std::align_val_t(64));
   }
   GroupScratch(const GroupScratch&) = delete;
   GroupScratch& operator=(const GroupScratch&) = delete;
@@ -342,9 +348,7 @@ void assign_impl(const CentersView<T>& c, const CentersView<S>& cs, AssignTask<T
   constexpr bool kMixed = !SameType<T, S>::value;
   constexpr std::size_t G = kGroup<S>;
   const std::size_t d = c.d;
-  GroupScratch<S> s(d);
-  S* rounded =
-      kMixed ? static_cast<S*>(::operator new(d* G * sizeof(S), std::align_val_t(64))) : nullptr;
+  GroupScratch<S> s(d, kMixed);
   alignas(64) S best[G];
   alignas(64) S second[G];
   alignas(64) std::int32_t idx[G];
@@ -368,10 +372,10 @@ void assign_impl(const CentersView<T>& c, const CentersView<S>& cs, AssignTask<T
     if constexpr (kMixed) {
       for (std::size_t r = 0; r < gr; ++r) {
         for (std::size_t j = 0; j < d; ++j) {
-          rounded[r * d + j] = static_cast<S>(X[r * d + j] - c.f32_shift[j]);
+          s.rows[r * d + j] = static_cast<S>(X[r * d + j] - c.f32_shift[j]);
         }
       }
-      pack_group(cs, rounded, gr, s);
+      pack_group(cs, s.rows, gr, s);
     } else {
       pack_group(cs, X, gr, s);
     }
@@ -412,7 +416,6 @@ void assign_impl(const CentersView<T>& c, const CentersView<S>& cs, AssignTask<T
       if (task.sums) accumulate_row(x, d, label, w, task.sums, task.cluster_weights);
     }
   }
-  if (kMixed) ::operator delete(rounded, std::align_val_t(64));
   task.inertia = inertia;
   task.n_changed = n_changed;
   task.n_rescored = n_rescored;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/kernels.h"
 
@@ -24,6 +25,18 @@ ScoreMode choose_score_mode(std::size_t n_features, std::size_t n_clusters, bool
 
 namespace {
 
+// The mean of the centers, rounded to T: the shift of the dot forms.
+template <class T>
+std::vector<T> centers_mean(MatrixView<double> centers) {
+  std::vector<T> mean(centers.cols);
+  for (std::size_t j = 0; j < centers.cols; ++j) {
+    double sum = 0;
+    for (std::size_t c = 0; c < centers.rows; ++c) sum += centers.row(c)[j];
+    mean[j] = static_cast<T>(sum / double(centers.rows));
+  }
+  return mean;
+}
+
 // The layout of kDirect or kDot.
 template <class T>
 PackedCenters<T> pack_layout(MatrixView<double> centers, ScoreMode mode) {
@@ -43,11 +56,7 @@ PackedCenters<T> pack_layout(MatrixView<double> centers, ScoreMode mode) {
   if (dot) {
     // Shift by the mean of the centers: it sits among the data, so ||x - shift|| stays of the
     // order of the clusters' spread rather than of the data's distance from the origin.
-    for (std::size_t j = 0; j < d; ++j) {
-      double mean = 0;
-      for (std::size_t c = 0; c < k; ++c) mean += centers.row(c)[j];
-      p.shift[j] = static_cast<T>(mean / double(k));
-    }
+    p.shift = centers_mean<T>(centers);
   }
   double max_norm_sq = 0;
   for (std::size_t c = 0; c < p.k_pad; ++c) {
@@ -85,12 +94,7 @@ template <class T>
 void add_float32_tiles(MatrixView<double> centers, PackedCenters<T>& p) {
   const std::size_t k = p.k, d = p.d;
   p.mode = ScoreMode::kDotF32;
-  p.f32_shift.assign(d, T(0));
-  for (std::size_t j = 0; j < d; ++j) {
-    double mean = 0;
-    for (std::size_t c = 0; c < k; ++c) mean += centers.row(c)[j];
-    p.f32_shift[j] = static_cast<T>(mean / double(k));
-  }
+  p.f32_shift = centers_mean<T>(centers);
   p.tiles32.assign(p.k_pad * d, 0.0f);
   p.half_norms32.assign(p.k_pad, std::numeric_limits<float>::infinity());
   p.zeros32.assign(d, 0.0f);

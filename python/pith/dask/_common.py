@@ -222,10 +222,9 @@ def finite_stats(X, futures=None) -> tuple[int, np.ndarray, np.ndarray]:
     within each chunk, in cache order); errors name the partition and the row within X.
     `futures`: X's chunk futures (default: those of the persisted X)."""
     futures = chunk_futures(X) if futures is None else futures
-    n, mean, m2 = map_reduce(_chunk_moments, _combine_moments, futures,
-                             list(range(len(futures))), [int(o) for o in row_offsets(X)],
-                             d=X.shape[1])
     d = X.shape[1]
+    n, mean, m2 = map_reduce(_chunk_moments, _combine_moments, futures,
+                             list(range(len(futures))), [int(o) for o in row_offsets(X)], d=d)
     if n == 0:
         return 0, np.zeros(d), np.zeros(d)
     return int(n), np.asarray(mean, dtype=np.float64), np.asarray(m2, dtype=np.float64)
