@@ -116,13 +116,10 @@ TreeCategories read_categories(const Json& tree, std::size_t n_nodes, const std:
   if (xgboost_json::find_member(tree, "categories_nodes", path) == nullptr) return c;
   using xgboost_json::integer_array;
   using xgboost_json::member;
-  c.values = integer_array(member(tree, "categories", path), path + ".categories");
-  const auto nodes =
-      integer_array(member(tree, "categories_nodes", path), path + ".categories_nodes");
-  const auto begins =
-      integer_array(member(tree, "categories_segments", path), path + ".categories_segments");
-  const auto sizes =
-      integer_array(member(tree, "categories_sizes", path), path + ".categories_sizes");
+  c.values = integer_array(tree, "categories", path);
+  const auto nodes = integer_array(tree, "categories_nodes", path);
+  const auto begins = integer_array(tree, "categories_segments", path);
+  const auto sizes = integer_array(tree, "categories_sizes", path);
   if (begins.size() != nodes.size() || sizes.size() != nodes.size()) {
     fail(path + ": categories_nodes, categories_segments and categories_sizes have " +
          str(nodes.size()) + ", " + str(begins.size()) + " and " + str(sizes.size()) +
@@ -181,14 +178,11 @@ void append_tree(const Json& tree, const std::string& path, std::size_t n_featur
   }
   const std::int64_t declared = integer_value(member(param, "num_nodes", path + ".tree_param"),
                                               path + ".tree_param.num_nodes");
-  const auto left = integer_array(member(tree, "left_children", path), path + ".left_children");
-  const auto right = integer_array(member(tree, "right_children", path), path + ".right_children");
-  const auto split_feature =
-      integer_array(member(tree, "split_indices", path), path + ".split_indices");
-  const auto condition =
-      float_array(member(tree, "split_conditions", path), path + ".split_conditions");
-  const auto default_left =
-      integer_array(member(tree, "default_left", path), path + ".default_left");
+  const auto left = integer_array(tree, "left_children", path);
+  const auto right = integer_array(tree, "right_children", path);
+  const auto split_feature = integer_array(tree, "split_indices", path);
+  const auto condition = float_array(tree, "split_conditions", path);
+  const auto default_left = integer_array(tree, "default_left", path);
   const Json* split_type_json = find_member(tree, "split_type", path);
   const std::size_t n = left.size();
   const auto split_type = split_type_json != nullptr
@@ -285,8 +279,7 @@ Booster read_booster(const Json& learner) {
     b.model = &member(member(booster, "gbtree", path), "model", path + ".gbtree");
     b.path = path + ".gbtree.model";
     b.dart = true;
-    b.weight_drop =
-        xgboost_json::float_array(member(booster, "weight_drop", path), path + ".weight_drop");
+    b.weight_drop = xgboost_json::float_array(booster, "weight_drop", path);
   } else if (name == "gblinear") {
     unsupported(
         "the gblinear booster (a linear model; pith imports the tree boosters gbtree and dart)");
@@ -356,8 +349,7 @@ void read_trees(const Booster& b, TreeEnsembleModel& m) {
   using xgboost_json::member;
   const Json& trees = member(*b.model, "trees", b.path);
   if (!trees.is_array()) fail(b.path + ".trees: expected an array");
-  const auto tree_info =
-      xgboost_json::integer_array(member(*b.model, "tree_info", b.path), b.path + ".tree_info");
+  const auto tree_info = xgboost_json::integer_array(*b.model, "tree_info", b.path);
   const std::size_t n_trees = trees.size();
   if (tree_info.size() != n_trees || (b.dart && b.weight_drop.size() != n_trees)) {
     fail(b.path + ": " + str(n_trees) + " trees but " + str(tree_info.size()) +

@@ -237,6 +237,15 @@ std::vector<float> float_array(const Json& value, const std::string& path) {
   return result;
 }
 
+std::vector<std::int64_t> integer_array(const Json& object, const char* key,
+                                        const std::string& path) {
+  return integer_array(member(object, key, path), path + "." + key);
+}
+
+std::vector<float> float_array(const Json& object, const char* key, const std::string& path) {
+  return float_array(member(object, key, path), path + "." + key);
+}
+
 std::vector<std::string> string_array(const Json& value, const std::string& path) {
   const Json& array = array_of(value, path);
   std::vector<std::string> result;

@@ -38,6 +38,10 @@ std::vector<std::int64_t> integer_array(const Json& value, const std::string& pa
 // Integers are accepted too (converted to the nearest float32).
 std::vector<float> float_array(const Json& value, const std::string& path);
 std::vector<std::string> string_array(const Json& value, const std::string& path);
+// The arrays `object[key]`, named `path.key` in messages.
+std::vector<std::int64_t> integer_array(const Json& object, const char* key,
+                                        const std::string& path);
+std::vector<float> float_array(const Json& object, const char* key, const std::string& path);
 
 // base_score: "5E-1", "[5E-1]" or "[1E0,2E0]" (XGBoost 3 writes a vector).
 std::vector<float> float_list_string(const std::string& text, const std::string& path);
