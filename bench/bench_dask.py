@@ -189,6 +189,12 @@ def main() -> None:
             row("logreg", lib, med, base, n_iter,
                 logistic_objective(m.coef_, m.intercept_, Xs, ys), mem)
 
+        from pith.dask import _common
+
+        print(f"# pith.dask reductions: {_common.paths['direct']} as direct calls to the workers, "
+              f"{_common.paths['tasks']} as tasks (a chunk not where the balance wants it, or a "
+              "worker lost)")
+
 
 if __name__ == "__main__":
     main()

@@ -170,6 +170,49 @@ def test_chunks_all_on_one_worker_are_shared_out_and_the_fit_is_unchanged(client
     assert dist.inertia_ == pytest.approx(expected.inertia_, rel=1e-12)
 
 
+def _chunk_sum_and_threads(block, scale, *, offset):
+    from pith.dask import _common
+
+    return float(np.asarray(block).sum()) * scale + offset, _common.worker_threads()
+
+
+def test_direct_calls_give_the_tasks_results_and_fall_back_when_they_cannot(client):
+    from pith.dask import _common
+
+    X = chunked(blobs(n=600), (100, 250, 0, 250)).persist()
+    futures = _common.chunk_futures(X)
+    distributed.wait(futures)
+    scales = [1.0, 2.0, 3.0, 4.0]
+    expected = [(float(X.blocks[i].compute().sum()) * scales[i] + 0.5, 1) for i in range(4)]
+    holders = client.who_has(futures)
+    held: dict = {}
+    for i, f in enumerate(futures):
+        held.setdefault(holders[f.key][0], []).append(i)
+    direct = _common._map_direct(client, list(held.items()), _chunk_sum_and_threads,
+                                 [futures, scales], {"offset": 0.5})
+    # Chunk arguments read on the worker that holds them; the worker's own thread count (1).
+    assert direct == expected
+
+    # map_reduce gives the same whichever way it runs (tasks when the balance moves a chunk).
+    before = dict(_common.paths)
+    total = _common.map_reduce(_chunk_sum_and_threads, lambda *r: list(r), futures, scales,
+                               offset=0.5)
+    assert total == expected
+    assert sum(_common.paths.values()) == sum(before.values()) + 1
+
+    # A chunk no live worker holds, or a worker asked for a chunk it does not hold: no direct
+    # call (the ordinary tasks then run, fetching or recomputing the chunks).
+    workers = sorted(client.scheduler_info()["workers"])
+    unheld = [(None, list(range(4)))]
+    assert _common._map_direct(client, unheld, _chunk_sum_and_threads, [futures, scales],
+                               {"offset": 0.5}) is None
+    only_on_first = client.scatter([np.ones((3, 2))], workers=workers[:1])
+    assert _common._map_direct(client, [(workers[1], [0])], _chunk_sum_and_threads,
+                               [only_on_first, [1.0]], {"offset": 0.5}) is None
+    assert _common._map_direct(client, [(workers[0], [0])], _chunk_sum_and_threads,
+                               [only_on_first, [1.0]], {"offset": 0.5}) == [(6.5, 1)]
+
+
 # ---- Logistic regression -------------------------------------------------------------------------
 
 
