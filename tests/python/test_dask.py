@@ -145,6 +145,42 @@ def test_kmeans_survives_a_worker_lost_mid_fit(client):
     assert km.n_iter_ == expected.n_iter_
 
 
+def test_kmeans_survives_a_worker_killed_during_a_step(client):
+    # SIGKILL a worker process a few milliseconds into a Lloyd step, while it runs a direct call
+    # over its chunks (or just after): the step falls back to tasks, Dask recomputes the lost
+    # chunks, and the fit ends with the undisturbed result.
+    import signal
+    import threading
+    import time
+
+    # Generated on the workers (a 32 MB array sent from here would be one large graph).
+    dX = da.random.default_rng(3).normal(size=(1_000_000, 8), chunks=(100_000, 8))
+    dX = dX.astype(np.float32).persist()
+    init = dX[:5].compute().astype(np.float64)
+    expected = KMeans(5, init=init, tol=0, max_iter=6).fit(dX)
+    km = KMeans(5, init=init, tol=0, max_iter=6)
+    killed = []
+
+    def kill_soon(iteration):
+        if iteration == 2 and not killed:
+            pids = client.run(os.getpid)
+            worker = sorted(pids)[0]
+
+            def kill():
+                time.sleep(0.005)
+                os.kill(pids[worker], signal.SIGKILL)  # the nanny starts a new worker
+                killed.append(worker)
+
+            threading.Thread(target=kill).start()
+
+    km._iteration_hook = kill_soon
+    km.fit(dX)
+    client.wait_for_workers(2, timeout=60)
+    assert killed
+    np.testing.assert_array_equal(km.cluster_centers_, expected.cluster_centers_)
+    assert km.n_iter_ == expected.n_iter_
+
+
 def test_chunks_all_on_one_worker_are_shared_out_and_the_fit_is_unchanged(client):
     from pith.dask import _common
 
