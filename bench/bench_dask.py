@@ -26,6 +26,7 @@ import os
 import statistics
 import sys
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -98,9 +99,7 @@ def main() -> None:
 
         wait(futures_of(X))
         holders = Client.current().who_has(futures_of(X))
-        per_worker = {}
-        for key, ws in holders.items():
-            per_worker[ws[0] if ws else None] = per_worker.get(ws[0] if ws else None, 0) + 1
+        per_worker = Counter(ws[0] if ws else None for ws in holders.values())
         print(f"# K-Means chunks per worker: {sorted(per_worker.values())}")
         # Warm-up: the workers import pith, dask-ml and scikit-learn once, outside the timings.
         small = X[: 20 * k].rechunk(10 * k).persist()

@@ -42,11 +42,10 @@ PITH_CLONES double binary_block(const double* X, std::size_t rows, std::size_t d
   // update waited for the previous row's store.
   cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(d), 1.0, X,
               static_cast<int>(d), W, 1, 0.0, r, 1);
-  for (std::size_t i = 0; i < rows; ++i) r[i] += b;
   double loss = 0.0;
 #pragma omp simd reduction(+ : loss)
   for (std::size_t i = 0; i < rows; ++i) {
-    const double z = r[i];
+    const double z = r[i] + b;
     const double s = sw != nullptr ? sw[i] : 1.0;
     const double target = y[i] == 1 ? 1.0 : 0.0;
     // exp(-|z|) is in (0, 1]: no overflow on either side of 0.

@@ -115,7 +115,6 @@ TreeCategories read_categories(const Json& tree, std::size_t n_nodes, const std:
   c.node_end.assign(n_nodes, -1);
   if (xgboost_json::find_member(tree, "categories_nodes", path) == nullptr) return c;
   using xgboost_json::integer_array;
-  using xgboost_json::member;
   c.values = integer_array(tree, "categories", path);
   const auto nodes = integer_array(tree, "categories_nodes", path);
   const auto begins = integer_array(tree, "categories_segments", path);

@@ -224,10 +224,13 @@ def test_direct_calls_give_the_tasks_results_and_fall_back_when_they_cannot(clie
     held: dict = {}
     for i, f in enumerate(futures):
         held.setdefault(holders[f.key][0], []).append(i)
-    direct = _common._map_direct(client, list(held.items()), _chunk_sum_and_threads,
-                                 [futures, scales], {"offset": 0.5})
+    groups = list(held.items())
+    parts = _common._map_direct(client, groups, _chunk_sum_and_threads, [futures, scales],
+                                {"offset": 0.5})
     # Chunk arguments read on the worker that holds them; the worker's own thread count (1).
-    assert direct == expected
+    assert [len(part) for part in parts] == [len(idx) for _, idx in groups]
+    direct = {i: r for (_, idx), part in zip(groups, parts) for i, r in zip(idx, part)}
+    assert [direct[i] for i in range(4)] == expected
 
     # map_reduce gives the same whichever way it runs (tasks when the balance moves a chunk).
     before = dict(_common.paths)
@@ -246,7 +249,7 @@ def test_direct_calls_give_the_tasks_results_and_fall_back_when_they_cannot(clie
     assert _common._map_direct(client, [(workers[1], [0])], _chunk_sum_and_threads,
                                [only_on_first, [1.0]], {"offset": 0.5}) is None
     assert _common._map_direct(client, [(workers[0], [0])], _chunk_sum_and_threads,
-                               [only_on_first, [1.0]], {"offset": 0.5}) == [(6.5, 1)]
+                               [only_on_first, [1.0]], {"offset": 0.5}) == [[(6.5, 1)]]
 
 
 # ---- Logistic regression -------------------------------------------------------------------------
